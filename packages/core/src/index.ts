@@ -1,0 +1,42 @@
+/**
+ * @module @gangway/core — the gateway interface for Node.js: its types, response helpers, body
+ * readers, the Node server, and the test client. Zero runtime dependencies.
+ */
+
+export { type BodyReader, discardBody, openBody } from "./body-reader.js";
+export { checkResponse, isBodiless } from "./check-response.js";
+// Errors
+export { errorCatalogue, GatewayError, type GatewayErrorCode, type GatewayErrorOptions } from "./errors.js";
+// Testing
+export { type InjectOptions, type InjectResponse, inject } from "./inject.js";
+export { sendResponse, toNodeHeaders } from "./node/send-response.js";
+export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
+export { splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
+
+// Node
+export {
+  errorResponse,
+  type GatewayNodeListener,
+  kGatewayApp,
+  kNodeListener,
+  type NodeListenerOptions,
+  toNodeListener,
+} from "./node/to-node-listener.js";
+export { DEFAULT_BODY_LIMIT, type ReadOptions, readBytes, readForm, readJson, readText } from "./read-body.js";
+// Request bodies
+export { isBodyUsed, OnceBody, toRequestBody, unwrapBody } from "./request-body.js";
+// Responses
+export { empty, html, isPass, json, pass, type ResponseInit, redirect, text } from "./response.js";
+// Types
+export type {
+  GatewayApp,
+  GatewayEnv,
+  GatewayRequest,
+  GatewayResponse,
+  IncomingHeaders,
+  LifecycleHooks,
+  Middleware,
+  OutgoingHeaders,
+  RequestBody,
+  ResponseBody,
+} from "./types.js";

@@ -1,0 +1,186 @@
+import { STATUS_CODES } from "node:http";
+import { type BodyReader, openBody } from "./body-reader.js";
+import { checkResponse, isBodiless } from "./check-response.js";
+import { splitTarget } from "./node/to-gateway-request.js";
+import { toRequestBody } from "./request-body.js";
+import type { GatewayApp, GatewayEnv, GatewayRequest, IncomingHeaders, OutgoingHeaders } from "./types.js";
+
+/** A request for {@link inject}. */
+export interface InjectOptions {
+  method?: string;
+  /** Path and query, e.g. "/users?page=2"; an absolute URL sets scheme and authority too. Default "/". */
+  url?: string;
+  /** Request headers; names are lower-cased. Pairs keep repeats and odd names such as `__proto__`. */
+  headers?: Record<string, string | string[]> | ReadonlyArray<readonly [string, string]>;
+  /** The body; strings and bytes get a content-length, streams `transfer-encoding: chunked`. */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+  /** Aborting it is the client going away: `request.signal` aborts and the response body is finished. */
+  signal?: AbortSignal;
+  remoteAddress?: string;
+  /** Extra env entries. */
+  env?: GatewayEnv;
+}
+
+/** What {@link inject} resolves to: the response as a client sees it. */
+export interface InjectResponse {
+  status: number;
+  statusText: string;
+  /** Lower-case names; `set-cookie` a list; numbers as strings. */
+  headers: Record<string, string | string[]>;
+  /** The body bytes, streamed as the app produces them; empty for HEAD/204/304. Read once. */
+  body: AsyncIterable<Uint8Array>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json<T = unknown>(): Promise<T>;
+  /** The request the app received. */
+  request: GatewayRequest;
+}
+
+/**
+ * Sends one request to a gateway app with no socket — the test client. The app's errors reject
+ * the call (no silent 500); an error after the first chunk rejects the body's iteration, as a
+ * client would see a truncated response. Content-length is added to string and byte bodies as a
+ * Node server would.
+ *
+ * @example
+ * ```ts
+ * import { inject } from "@gangway/core";
+ * const response = await inject(app, { method: "POST", url: "/echo", body: "hi" });
+ * expect(response.status).toBe(200);
+ * expect(await response.text()).toBe("hi");
+ * ```
+ */
+export async function inject(app: GatewayApp, options: InjectOptions = {}): Promise<InjectResponse> {
+  const method = (options.method ?? "GET").toUpperCase();
+  const { path, query, authority: targetAuthority } = splitTarget(options.url ?? "/", method);
+  const headers = toIncomingHeaders(options.headers);
+  const { body } = options;
+  if (body !== undefined && headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) {
+    if (typeof body === "string") headers["content-length"] = String(Buffer.byteLength(body));
+    else if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
+    else headers["transfer-encoding"] = "chunked";
+  }
+  const authority = targetAuthority ?? (headers.host as string | undefined) ?? "localhost";
+  if (headers.host === undefined) headers.host = authority;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
+  const hasBody = body !== undefined && headers["content-length"] !== "0";
+  const request: GatewayRequest = {
+    method,
+    scheme: /^https:/i.test(options.url ?? "") ? "https" : "http",
+    authority,
+    basePath: "",
+    path,
+    query,
+    headers,
+    body: hasBody ? toRequestBody(body) : null,
+    signal: controller.signal,
+    remoteAddress: options.remoteAddress ?? "127.0.0.1",
+    env: { "gangway.version": "1.0", ...options.env },
+  };
+  const response = checkResponse(await app(request));
+  const opened = openBody(response.body);
+  const bodiless = isBodiless(response.status, method);
+  let first: Uint8Array | null = null;
+  let reader: BodyReader | null = null;
+  if (opened instanceof Uint8Array || opened === null) {
+    first = opened;
+  } else if (bodiless) {
+    await opened.finish();
+  } else {
+    // Commit point (rule 19): an error before the first non-empty chunk rejects the call itself.
+    reader = opened;
+    first = await reader.read();
+    while (first !== null && first.byteLength === 0) first = await reader.read();
+    if (first === null) reader = null;
+  }
+  const out = toResponseHeaders(response.headers);
+  if (
+    out["content-length"] === undefined &&
+    reader === null &&
+    !(response.status < 200 || response.status === 204 || response.status === 304)
+  ) {
+    out["content-length"] = String(first?.byteLength ?? 0);
+  }
+  const stream = bodiless ? emptyBody() : responseBody(first, reader, controller, options.signal);
+  let read: Promise<Uint8Array> | undefined;
+  const bytes = () => (read ??= collect(stream));
+  return {
+    status: response.status,
+    statusText: response.statusText ?? STATUS_CODES[response.status] ?? "",
+    headers: out,
+    body: stream,
+    bytes,
+    text: async () => Buffer.from(await bytes()).toString("utf8"),
+    json: async () => JSON.parse(Buffer.from(await bytes()).toString("utf8")),
+    request,
+  };
+}
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}
+
+async function* responseBody(
+  first: Uint8Array | null,
+  reader: BodyReader | null,
+  controller: AbortController,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  const onAbort = () => void reader?.finish();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let complete = false;
+  try {
+    if (first !== null) yield first;
+    if (reader !== null) {
+      for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+        if (signal?.aborted) break;
+        yield chunk;
+      }
+    }
+    complete = !signal?.aborted;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    // The caller stopped reading before the end: that is the client going away (rule 11).
+    if (!complete) controller.abort();
+    await reader?.finish();
+  }
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+function toIncomingHeaders(input: InjectOptions["headers"]): IncomingHeaders {
+  const headers: IncomingHeaders = {};
+  const add = (name: string, value: string) => {
+    const key = name.toLowerCase();
+    const previous = Object.hasOwn(headers, key) ? headers[key] : undefined;
+    // Own properties only: a header named __proto__ must stay data, never a prototype.
+    let next: string | string[];
+    if (previous === undefined) next = key === "set-cookie" ? [value] : value;
+    else if (Array.isArray(previous)) next = [...previous, value];
+    else next = `${previous}${key === "cookie" ? "; " : ", "}${value}`;
+    Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true });
+  };
+  if (Array.isArray(input)) for (const [name, value] of input) add(name, value);
+  else if (input) for (const [name, value] of Object.entries(input)) for (const v of [value].flat()) add(name, v);
+  return headers;
+}
+
+function toResponseHeaders(headers: OutgoingHeaders | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (!headers) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    // As a client on the wire sees it: repeated lines joined with ", ", except set-cookie.
+    let next: string | string[];
+    if (!Array.isArray(value)) next = String(value);
+    else next = key === "set-cookie" ? [...(value as string[])] : (value as string[]).join(", ");
+    Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
+import { GatewayError } from "../errors.js";
+import { OnceBody } from "../request-body.js";
+import type { GatewayEnv, GatewayRequest } from "../types.js";
+
+declare module "../types.js" {
+  interface GatewayEnv {
+    /** The Node request a Node server received; not authoritative once middleware derived a new request (rule 12). */
+    "node.req"?: IncomingMessage;
+    /** The Node response of that request. */
+    "node.res"?: import("node:http").ServerResponse;
+  }
+}
+
+/**
+ * Splits a raw request target into path and query (rules 4–6, 36). Absolute-form targets are
+ * reduced to origin-form; `*` is kept for OPTIONS; anything else that is not origin-form is
+ * `GW_ERR_INVALID_URL`.
+ *
+ * @example
+ * ```ts
+ * splitTarget("/a/b?x=1", "GET"); // { path: "/a/b", query: "x=1" }
+ * ```
+ */
+export function splitTarget(target: string, method: string): { path: string; query: string; authority?: string } {
+  let authority: string | undefined;
+  if (target.charCodeAt(0) !== 47 /* "/" */) {
+    if (target === "*" && method === "OPTIONS") return { path: "*", query: "" };
+    const match = /^https?:\/\/([^/?#]+)(.*)$/i.exec(target);
+    if (!match) throw new GatewayError("GW_ERR_INVALID_URL", JSON.stringify(target.slice(0, 64)));
+    authority = match[1];
+    target = match[2] || "/";
+    if (target.charCodeAt(0) !== 47) target = `/${target}`;
+  }
+  const q = target.indexOf("?");
+  const hash = target.indexOf("#");
+  // A fragment never belongs to a request target; clients must not send one, so drop it.
+  const end = hash === -1 ? target.length : hash;
+  const path = q === -1 || q > end ? target.slice(0, end) : target.slice(0, q);
+  const query = q === -1 || q > end ? "" : target.slice(q + 1, end);
+  return authority === undefined ? { path, query } : { path, query, authority };
+}
+
+/** Whether a Node request carries a body (rule 10): a transfer-encoding, or a non-zero content-length. */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  if (length !== undefined) return length !== "0";
+  return req.headers["transfer-encoding"] !== undefined;
+}
+
+/**
+ * Builds the gateway request for a Node request (rules 3–13). The headers object is Node's own
+ * (no copy); the body is the `IncomingMessage` behind a read-once guard.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const request = toGatewayRequest(req, controller.signal, { "node.req": req });
+ * ```
+ */
+export function toGatewayRequest(req: IncomingMessage, signal: AbortSignal, env: GatewayEnv): GatewayRequest {
+  const method = req.method ?? "GET";
+  const { path, query, authority } = splitTarget(req.url ?? "/", method);
+  const socket = req.socket;
+  return {
+    method,
+    scheme: (socket as TLSSocket).encrypted ? "https" : "http",
+    authority: authority ?? req.headers.host ?? `${socket.localAddress ?? "localhost"}:${socket.localPort ?? 80}`,
+    basePath: "",
+    path,
+    query,
+    headers: req.headers,
+    // destroyOnReturn: false — an app that stops reading early must not tear down the socket the
+    // response still has to go out on.
+    body: hasBody(req) ? new OnceBody(() => req.iterator({ destroyOnReturn: false }), req) : null,
+    signal,
+    remoteAddress: socket.remoteAddress,
+    env,
+  };
+}

@@ -1,0 +1,124 @@
+import { type GatewayApp, text } from "@gangway/core";
+import { expect, it } from "vitest";
+import { sleep } from "../../helpers/wait.js";
+import type { Behaviour } from "../suite.js";
+
+const MiB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+const TOTAL = 10 * MiB;
+
+declare const gc: () => void;
+
+/** Live memory after a full collection: what is actually held, not what awaits the collector. */
+function liveBytes(): number {
+  gc();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+export const behaviour: Behaviour = ({ start }) => {
+  it("streams a 10 MiB download without holding the body in memory", async () => {
+    let produced = 0;
+    let received = 0;
+    let maxInFlight = 0;
+    let growth = Number.NaN;
+    const app: GatewayApp = () => ({
+      status: 200,
+      headers: { "content-type": "application/octet-stream" },
+      body: (async function* () {
+        const baseline = liveBytes();
+        for (let i = 0; i < TOTAL / CHUNK; i++) {
+          if (i === (TOTAL / CHUNK) * 0.75) growth = liveBytes() - baseline;
+          produced += CHUNK;
+          maxInFlight = Math.max(maxInFlight, produced - received);
+          yield Buffer.alloc(CHUNK, i);
+        }
+      })(),
+    });
+    const client = await start(app);
+    const response = await client.send({ url: "/download" });
+    for await (const chunk of response.body) received += chunk.byteLength;
+    expect(received).toBe(TOTAL);
+    // A bridge that buffered the body would hold 7.5 MiB at the three-quarter mark, and let the
+    // producer run 10 MiB ahead of the reader; loopback socket buffers alone allow a few MiB.
+    expect(maxInFlight).toBeLessThan(6 * MiB);
+    expect(growth).toBeLessThan(4 * MiB);
+  });
+
+  it("streams a 10 MiB upload to the app without buffering it first", async () => {
+    let sent = 0;
+    let received = 0;
+    let maxInFlight = 0;
+    let growth = Number.NaN;
+    const app: GatewayApp = async (request) => {
+      const baseline = liveBytes();
+      let chunks = 0;
+      for await (const chunk of request.body ?? []) {
+        received += chunk.byteLength;
+        if (++chunks === (TOTAL / CHUNK) * 0.75) growth = liveBytes() - baseline;
+      }
+      return text(String(received));
+    };
+    async function* upload() {
+      for (let i = 0; i < TOTAL / CHUNK; i++) {
+        sent += CHUNK;
+        maxInFlight = Math.max(maxInFlight, sent - received);
+        yield Buffer.alloc(CHUNK, i);
+      }
+    }
+    const client = await start(app);
+    const response = await client.send({ method: "POST", url: "/upload", body: upload() });
+    expect(await response.text()).toBe(String(TOTAL));
+    expect(maxInFlight).toBeLessThan(6 * MiB);
+    expect(growth).toBeLessThan(4 * MiB);
+  });
+
+  it("delivers the first chunk of a slow response before the last one is produced", async () => {
+    let producedLast = false;
+    const app: GatewayApp = () => ({
+      status: 200,
+      headers: { "content-type": "text/event-stream" },
+      body: (async function* () {
+        yield Buffer.from("data: first\n\n");
+        await sleep(300);
+        producedLast = true;
+        yield Buffer.from("data: last\n\n");
+      })(),
+    });
+    const client = await start(app);
+    const response = await client.send({ url: "/events" });
+    expect(response.headers["content-type"]).toBe("text/event-stream");
+    const iterator = response.body[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(Buffer.from(first.value!).toString()).toBe("data: first\n\n");
+    expect(producedLast).toBe(false);
+    let rest = "";
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest += Buffer.from(r.value).toString();
+    expect(rest).toBe("data: last\n\n");
+    expect(producedLast).toBe(true);
+  });
+
+  it("sends every body kind: string, bytes, async iterable, ReadableStream", async () => {
+    const kinds: Record<string, () => unknown> = {
+      string: () => "kind:string",
+      bytes: () => new TextEncoder().encode("kind:bytes"),
+      iterable: () =>
+        (async function* () {
+          yield Buffer.from("kind:");
+          yield new Uint8Array(0);
+          yield Buffer.from("iterable");
+        })(),
+      stream: () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("kind:stream"));
+            controller.close();
+          },
+        }),
+    };
+    const client = await start((request) => ({ status: 200, body: kinds[request.path.slice(1)]!() as string }));
+    for (const kind of Object.keys(kinds)) {
+      expect(await (await client.send({ url: `/${kind}` })).text()).toBe(`kind:${kind}`);
+    }
+  });
+};

@@ -1,0 +1,4 @@
+import { injectPath } from "./paths.js";
+import { runConformance } from "./suite.js";
+
+runConformance(injectPath);

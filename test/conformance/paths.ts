@@ -1,0 +1,72 @@
+import { type GatewayApp, inject, serve } from "@gangway/core";
+import { type ClientResponse, HttpClient } from "../helpers/http-client.js";
+import type { ConformancePath, PathClient } from "./suite.js";
+
+/** Serves `listen`'s server URL with a real HTTP client; the shape every http path shares. */
+export async function httpClient(url: string, close: () => Promise<void>): Promise<PathClient> {
+  const client = new HttpClient(url);
+  return {
+    send: (request) => client.send(request),
+    close: async () => {
+      client.close();
+      await close();
+    },
+  };
+}
+
+/** `serve()` over real HTTP on 127.0.0.1. */
+export const servePath: ConformancePath = {
+  name: "serve()",
+  transport: "http",
+  errors: "respond",
+  async start(app) {
+    const server = await serve(app, { onError: quietErrors });
+    return httpClient(server.url, () => server.close());
+  },
+};
+
+/** `inject()`: no socket. */
+export const injectPath: ConformancePath = {
+  name: "inject()",
+  transport: "inject",
+  errors: "reject",
+  async start(app) {
+    return injectClient(app);
+  },
+};
+
+/** A PathClient over `inject()`, for every socketless path. */
+export function injectClient(app: GatewayApp): PathClient {
+  return {
+    async send(request): Promise<ClientResponse> {
+      const response = await inject(app, {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+      });
+      const iterator = response.body[Symbol.asyncIterator]();
+      const body: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => iterator };
+      let read: Promise<Buffer> | undefined;
+      const bytes = () =>
+        (read ??= (async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of body) chunks.push(Buffer.from(chunk));
+          return Buffer.concat(chunks);
+        })());
+      return {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+        body,
+        bytes,
+        text: async () => (await bytes()).toString("utf8"),
+        abort: () => void iterator.return?.(),
+      };
+    },
+    close: async () => {},
+  };
+}
+
+/** Errors the behaviours provoke on purpose are expected: keep the test output clean. */
+export function quietErrors(): void {}

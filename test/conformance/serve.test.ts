@@ -1,0 +1,4 @@
+import { servePath } from "./paths.js";
+import { runConformance } from "./suite.js";
+
+runConformance(servePath);
