@@ -40,3 +40,11 @@ export type {
   RequestBody,
   ResponseBody,
 } from "./types.js";
+
+// Composition — compose, mount, cascade
+
+// Validation — validate
+
+// Fetch interop — fromFetch, toFetch
+
+// Socketless Node — fromNodeListener
