@@ -1,6 +1,9 @@
 import { STATUS_CODES } from "node:http";
 import { type BodyReader, openBody } from "./body-reader.js";
 import { checkResponse, isBodiless } from "./check-response.js";
+import { GatewayError } from "./errors.js";
+import { HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
+import { declaredLength } from "./node/send-response.js";
 import { splitTarget } from "./node/to-gateway-request.js";
 import { toRequestBody } from "./request-body.js";
 import type { GatewayApp, GatewayEnv, GatewayRequest, IncomingHeaders, OutgoingHeaders } from "./types.js";
@@ -97,14 +100,19 @@ export async function inject(app: GatewayApp, options: InjectOptions = {}): Prom
     if (first === null) reader = null;
   }
   const out = toResponseHeaders(response.headers);
-  if (
-    out["content-length"] === undefined &&
-    reader === null &&
-    !(response.status < 200 || response.status === 204 || response.status === 304)
-  ) {
-    out["content-length"] = String(first?.byteLength ?? 0);
+  const noContent = response.status < 200 || response.status === 204 || response.status === 304;
+  // The same content-length rules as a Node server (rule 18): computed for whole bodies, and a
+  // declared length the body does not match is an error.
+  const declared = declaredLength(out);
+  if (declared === -1 && reader === null && !noContent) {
+    out["content-length"] = String(response.status === 205 ? 0 : (first?.byteLength ?? 0));
+  } else if (declared !== -1 && reader === null && !bodiless && declared !== (first?.byteLength ?? 0)) {
+    throw new GatewayError(
+      "GW_ERR_CONTENT_LENGTH_MISMATCH",
+      `content-length ${declared}, body ${first?.byteLength ?? 0} bytes`,
+    );
   }
-  const stream = bodiless ? emptyBody() : responseBody(first, reader, controller, options.signal);
+  const stream = bodiless ? emptyBody() : responseBody(first, reader, controller, options.signal, declared);
   let read: Promise<Uint8Array> | undefined;
   const bytes = () => (read ??= collect(stream));
   return {
@@ -126,17 +134,28 @@ async function* responseBody(
   reader: BodyReader | null,
   controller: AbortController,
   signal: AbortSignal | undefined,
+  declared: number,
 ): AsyncGenerator<Uint8Array> {
   const onAbort = () => void reader?.finish();
   signal?.addEventListener("abort", onAbort, { once: true });
   let complete = false;
+  let sent = 0;
+  const mismatch = () =>
+    new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${sent} bytes or more`);
   try {
-    if (first !== null) yield first;
+    if (first !== null) {
+      sent += first.byteLength;
+      if (declared !== -1 && sent > declared) throw mismatch();
+      yield first;
+    }
     if (reader !== null) {
       for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
         if (signal?.aborted) break;
+        sent += chunk.byteLength;
+        if (declared !== -1 && sent > declared) throw mismatch();
         yield chunk;
       }
+      if (declared !== -1 && sent !== declared && !signal?.aborted) throw mismatch();
     }
     complete = !signal?.aborted;
   } finally {
@@ -174,8 +193,8 @@ function toResponseHeaders(headers: OutgoingHeaders | undefined): Record<string,
   const out: Record<string, string | string[]> = {};
   if (!headers) return out;
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
     const key = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(key)) continue;
     // As a client on the wire sees it: repeated lines joined with ", ", except set-cookie.
     let next: string | string[];
     if (!Array.isArray(value)) next = String(value);

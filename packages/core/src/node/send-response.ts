@@ -2,14 +2,15 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { type BodyReader, openBody } from "../body-reader.js";
 import { checkResponse, isBodiless } from "../check-response.js";
 import { GatewayError } from "../errors.js";
+import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 import type { GatewayResponse, OutgoingHeaders } from "../types.js";
 
 /**
  * Writes a gateway response to a Node `ServerResponse` by the rules of the spec: the commit point
- * (19), the pull protocol with `drain` (20), cleanup exactly once (21), HEAD/1xx/204/304 (17), and
- * content-length (18). Resolves once the response ended or the client went away; rejects with an
- * error that happened before commit (the caller may still answer 500) and destroys the
- * connection for one after.
+ * (19), the pull protocol with `drain` (20), cleanup exactly once (21), HEAD/1xx/204/205/304 (17),
+ * content-length (18) and hop-by-hop headers (16). Resolves once the response ended or the client
+ * went away; rejects with an error that happened before commit (the caller may still answer 500)
+ * and, for one after commit, destroys the connection first.
  *
  * @example
  * ```ts
@@ -19,20 +20,25 @@ import type { GatewayResponse, OutgoingHeaders } from "../types.js";
 export async function sendResponse(res: ServerResponse, method: string, response: GatewayResponse): Promise<void> {
   checkResponse(response);
   const { status } = response;
+  const noContent = status < 200 || status === 204 || status === 205 || status === 304;
   const opened = openBody(response.body);
   if (opened === null || opened instanceof Uint8Array) {
     const length = opened === null ? 0 : opened.byteLength;
-    // 1xx/204/304 must not carry a content-length; HEAD carries the one GET would.
-    const headers = toNodeHeaders(response.headers, status < 200 || status === 204 || status === 304 ? -1 : length);
+    // 1xx/204/304 carry no content-length; 205 says "0" (RFC 9110 §15.3.6); HEAD carries GET's.
+    const headers = toNodeHeaders(response.headers, noContent && status !== 205 ? -1 : status === 205 ? 0 : length);
+    const declared = declaredLength(headers);
+    if (declared !== -1 && !noContent && declared !== length) {
+      throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
+    }
     res.writeHead(status, response.statusText, headers);
-    if (opened === null || isBodiless(status, method)) res.end();
+    if (opened === null || noContent || method === "HEAD") res.end();
     else res.end(opened);
     return;
   }
-  if (isBodiless(status, method)) {
+  if (noContent || isBodiless(status, method)) {
     // HEAD and bodiless statuses: the headers go out and the body is finished unread (rule 17).
     try {
-      res.writeHead(status, response.statusText, toNodeHeaders(response.headers, -1));
+      res.writeHead(status, response.statusText, toNodeHeaders(response.headers, status === 205 ? 0 : -1));
       res.end();
     } finally {
       await opened.finish();
@@ -51,28 +57,65 @@ async function sendStream(res: ServerResponse, response: GatewayResponse, reader
     let chunk = await reader.read();
     while (chunk !== null && chunk.byteLength === 0) chunk = await reader.read();
     if (res.destroyed) return;
-    res.writeHead(response.status, response.statusText, toNodeHeaders(response.headers, chunk === null ? 0 : -1));
+    const headers = toNodeHeaders(response.headers, chunk === null ? 0 : -1);
+    const declared = declaredLength(headers);
+    if (chunk === null && declared > 0) {
+      throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body empty`);
+    }
+    res.writeHead(response.status, response.statusText, headers);
     if (chunk === null) {
       res.end();
       return;
     }
+    let sent = 0;
     try {
       while (chunk !== null) {
         if (res.destroyed) return;
+        if (declared !== -1 && sent + chunk.byteLength > declared) {
+          // Never send more than declared (rule 18): the declared bytes, then close the connection.
+          res.end(chunk.subarray(0, declared - sent));
+          throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `body longer than content-length ${declared}`);
+        }
+        sent += chunk.byteLength;
         if (!res.write(chunk)) await drained(res);
         chunk = await reader.read();
       }
+      if (declared !== -1 && sent !== declared) {
+        throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${sent} bytes`);
+      }
       if (!res.destroyed) res.end();
     } catch (error) {
-      // After commit (rule 24): destroy, so the client sees a truncated response rather than a
-      // clean end to a broken one.
-      res.destroy();
-      throw new GatewayError("GW_ERR_RESPONSE_ABORTED", undefined, { cause: error });
+      // After commit (rule 24): the client must see a truncated response rather than a clean end
+      // to a broken one. A response that ended (overlong body) is closed once it is flushed.
+      closeConnection(res);
+      throw GatewayError.is(error) ? error : new GatewayError("GW_ERR_RESPONSE_ABORTED", undefined, { cause: error });
     }
   } finally {
     res.off("close", onClose);
     await reader.finish();
   }
+}
+
+/**
+ * Ends the connection under a committed response, after flushing what was already written: the
+ * client gets the partial body and then an end of connection where the framing promised more —
+ * a visible truncation, never a clean end (rule 24). Destroying at once could drop the headers
+ * still queued, and the client would see a bare hang-up instead.
+ *
+ * @example
+ * ```ts
+ * res.write(firstChunk);
+ * closeConnection(res); // the body failed after commit
+ * ```
+ */
+export function closeConnection(res: ServerResponse): void {
+  const socket = res.socket as (ServerResponse["socket"] & { destroySoon?: () => void }) | null;
+  if (res.writableEnded && !res.writableFinished) {
+    res.once("finish", () => socket?.destroy());
+    return;
+  }
+  if (socket && typeof socket.destroySoon === "function") socket.destroySoon();
+  else res.destroy();
 }
 
 function drained(res: ServerResponse): Promise<void> {
@@ -88,9 +131,14 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /**
- * Prepares gateway headers for `writeHead`: drops `undefined` values and, when `length` is not
- * -1 and the app set no content-length, adds one. Returns the app's own object when nothing needs
- * to change, so the common case allocates nothing.
+ * Prepares gateway headers for `writeHead`: drops `undefined` values and hop-by-hop headers and,
+ * when `length` is not -1 and the app set no content-length, adds one. Returns the app's own
+ * object when nothing needs to change, so the common case allocates nothing.
+ *
+ * @example
+ * ```ts
+ * res.writeHead(200, toNodeHeaders({ "content-type": "text/plain" }, 5)).end("hello");
+ * ```
  */
 export function toNodeHeaders(headers: OutgoingHeaders | undefined, length: number): OutgoingHttpHeaders {
   if (headers === undefined) return length === -1 ? {} : { "content-length": length };
@@ -98,10 +146,11 @@ export function toNodeHeaders(headers: OutgoingHeaders | undefined, length: numb
   let hasLength = false;
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(lower)) {
       copy ??= { ...headers };
       delete copy[name];
-    } else if (!hasLength && name.length === 14 && name.toLowerCase() === "content-length") {
+    } else if (lower === "content-length") {
       hasLength = true;
     }
   }
@@ -111,4 +160,25 @@ export function toNodeHeaders(headers: OutgoingHeaders | undefined, length: numb
   }
   // Node reads header lists without mutating them; its type just lacks `readonly`.
   return (copy ?? headers) as OutgoingHttpHeaders;
+}
+
+/**
+ * The content-length a header object declares, or -1; an unusable value is `GW_ERR_INVALID_HEADER`.
+ *
+ * @example
+ * ```ts
+ * declaredLength({ "Content-Length": "12" }); // 12
+ * ```
+ */
+export function declaredLength(headers: OutgoingHttpHeaders): number {
+  let value: unknown = headers["content-length"];
+  if (value === undefined) {
+    for (const name in headers) if (name.toLowerCase() === "content-length") value = headers[name];
+    if (value === undefined) return -1;
+  }
+  const length = typeof value === "number" ? value : Number(value);
+  if (!Number.isSafeInteger(length) || length < 0 || (typeof value === "string" && !/^\d+$/.test(value))) {
+    throw new GatewayError("GW_ERR_INVALID_HEADER", `content-length ${JSON.stringify(value)}`);
+  }
+  return length;
 }

@@ -33,12 +33,11 @@ export function splitTarget(target: string, method: string): { path: string; que
     target = match[2] || "/";
     if (target.charCodeAt(0) !== 47) target = `/${target}`;
   }
+  // A fragment never belongs to a request target (RFC 9112 §3.2): refuse it rather than guess (rule 36).
+  if (target.includes("#")) throw new GatewayError("GW_ERR_INVALID_URL", "a request target has no fragment");
   const q = target.indexOf("?");
-  const hash = target.indexOf("#");
-  // A fragment never belongs to a request target; clients must not send one, so drop it.
-  const end = hash === -1 ? target.length : hash;
-  const path = q === -1 || q > end ? target.slice(0, end) : target.slice(0, q);
-  const query = q === -1 || q > end ? "" : target.slice(q + 1, end);
+  const path = q === -1 ? target : target.slice(0, q);
+  const query = q === -1 ? "" : target.slice(q + 1);
   return authority === undefined ? { path, query } : { path, query, authority };
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { GatewayError } from "../errors.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
-import { sendResponse } from "./send-response.js";
+import { closeConnection, sendResponse } from "./send-response.js";
 import { toGatewayRequest } from "./to-gateway-request.js";
 
 /** Options for {@link toNodeListener} and `serve()`. */
@@ -98,7 +98,7 @@ async function answerError(
     }
   }
   if (res.headersSent || res.destroyed) {
-    res.destroy();
+    closeConnection(res);
     return;
   }
   try {
@@ -109,7 +109,7 @@ async function answerError(
       res
         .writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": 21 })
         .end("Internal Server Error");
-    } else res.destroy();
+    } else closeConnection(res);
   }
 }
 
@@ -129,7 +129,11 @@ export function errorResponse(error: unknown): GatewayResponse {
   if (status < 500) body = (error as Error).message;
   else if (process.env.NODE_ENV === "production") body = "Internal Server Error";
   else body = error instanceof Error && error.stack ? error.stack : String(error);
-  return { status, headers: { "content-type": "text/plain; charset=utf-8" }, body };
+  return {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
+    body,
+  };
 }
 
 function isDisconnect(error: unknown): boolean {
