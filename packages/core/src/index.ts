@@ -3,30 +3,6 @@
  * readers, the Node server, and the test client. Zero runtime dependencies.
  */
 
-export { type BodyReader, discardBody, openBody } from "./body-reader.js";
-export { checkResponse, isBodiless } from "./check-response.js";
-// Errors
-export { errorCatalogue, GatewayError, type GatewayErrorCode, type GatewayErrorOptions } from "./errors.js";
-// Testing
-export { type InjectOptions, type InjectResponse, inject } from "./inject.js";
-export { sendResponse, toNodeHeaders } from "./node/send-response.js";
-export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
-export { splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
-
-// Node
-export {
-  errorResponse,
-  type GatewayNodeListener,
-  kGatewayApp,
-  kNodeListener,
-  type NodeListenerOptions,
-  toNodeListener,
-} from "./node/to-node-listener.js";
-export { DEFAULT_BODY_LIMIT, type ReadOptions, readBytes, readForm, readJson, readText } from "./read-body.js";
-// Request bodies
-export { isBodyUsed, OnceBody, toRequestBody, unwrapBody } from "./request-body.js";
-// Responses
-export { empty, html, isPass, json, pass, type ResponseInit, redirect, text } from "./response.js";
 // Types
 export type {
   GatewayApp,
@@ -41,7 +17,38 @@ export type {
   ResponseBody,
 } from "./types.js";
 
+// Errors
+export { errorCatalogue, GatewayError, type GatewayErrorCode, type GatewayErrorOptions } from "./errors.js";
+
+// Responses
+export { empty, html, isPass, json, pass, type ResponseInit, redirect, text } from "./response.js";
+export { type BodyReader, discardBody, openBody } from "./body-reader.js";
+export { checkResponse, isBodiless } from "./check-response.js";
+
+// Request bodies
+export { isBodyUsed, OnceBody, toRequestBody, unwrapBody } from "./request-body.js";
+export { DEFAULT_BODY_LIMIT, type ReadOptions, readBytes, readForm, readJson, readText } from "./read-body.js";
+
+// Node server
+export {
+  errorResponse,
+  type GatewayNodeListener,
+  kGatewayApp,
+  kNodeListener,
+  type NodeListenerOptions,
+  toNodeListener,
+} from "./node/to-node-listener.js";
+export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
+export { closeConnection, declaredLength, sendResponse, toNodeHeaders } from "./node/send-response.js";
+export { splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
+
+// Testing
+export { type InjectOptions, type InjectResponse, inject } from "./inject.js";
+
 // Composition — compose, mount, cascade
+export { type CascadeOptions, cascade } from "./cascade.js";
+export { compose } from "./compose.js";
+export { type MountOptions, mount } from "./mount.js";
 
 // Validation — validate
 
