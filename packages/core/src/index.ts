@@ -53,5 +53,7 @@ export { type MountOptions, mount } from "./mount.js";
 // Validation — validate
 
 // Fetch interop — fromFetch, toFetch
+export { type FetchHandler, type FromFetchOptions, fromFetch } from "./fetch/from-fetch.js";
+export { type GatewayFetchHandler, type ToFetchOptions, toFetch } from "./fetch/to-fetch.js";
 
 // Socketless Node — fromNodeListener

@@ -9,8 +9,14 @@ const TOTAL = 10 * MiB;
 
 declare const gc: () => void;
 
-/** Live memory after a full collection: what is actually held, not what awaits the collector. */
-function liveBytes(): number {
+/**
+ * Live memory after a full collection: what is actually held, not what awaits the collector.
+ * ArrayBuffer backing stores are released by a sweeper task after gc(), so collect, let it run,
+ * and collect again before reading `arrayBuffers`.
+ */
+async function liveBytes(): Promise<number> {
+  gc();
+  await sleep(20);
   gc();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
@@ -31,9 +37,9 @@ export const behaviour: Behaviour = ({ start }) => {
       status: 200,
       headers: { "content-type": "application/octet-stream" },
       body: (async function* () {
-        const baseline = liveBytes();
+        const baseline = await liveBytes();
         for (let i = 0; i < TOTAL / CHUNK; i++) {
-          if (SAMPLES.has(i)) growth = Math.min(growth, liveBytes() - baseline);
+          if (SAMPLES.has(i)) growth = Math.min(growth, (await liveBytes()) - baseline);
           produced += CHUNK;
           maxInFlight = Math.max(maxInFlight, produced - received);
           yield Buffer.alloc(CHUNK, i);
@@ -56,11 +62,11 @@ export const behaviour: Behaviour = ({ start }) => {
     let maxInFlight = 0;
     let growth = Number.POSITIVE_INFINITY;
     const app: GatewayApp = async (request) => {
-      const baseline = liveBytes();
+      const baseline = await liveBytes();
       let chunks = 0;
       for await (const chunk of request.body ?? []) {
         received += chunk.byteLength;
-        if (SAMPLES.has(++chunks)) growth = Math.min(growth, liveBytes() - baseline);
+        if (SAMPLES.has(++chunks)) growth = Math.min(growth, (await liveBytes()) - baseline);
       }
       return text(String(received));
     };

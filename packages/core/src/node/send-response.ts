@@ -27,7 +27,7 @@ export async function sendResponse(res: ServerResponse, method: string, response
     // 1xx/204/304 carry no content-length; 205 says "0" (RFC 9110 §15.3.6); HEAD carries GET's.
     const headers = toNodeHeaders(response.headers, noContent && status !== 205 ? -1 : status === 205 ? 0 : length);
     const declared = declaredLength(headers);
-    if (declared !== -1 && !noContent && declared !== length) {
+    if (declared !== -1 && !noContent && method !== "HEAD" && declared !== length) {
       throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
     }
     res.writeHead(status, response.statusText, headers);
