@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { errorCatalogue, GatewayError } from "./errors.js";
+import { lintRules } from "./validate/index.js";
 
 const catalogueDoc = readFileSync(new URL("../../../docs/errors.md", import.meta.url), "utf8");
 
@@ -8,6 +9,11 @@ describe("the error catalogue", () => {
   it("documents every code in docs/errors.md, and documents no code that does not exist", () => {
     const documented = new Set(catalogueDoc.match(/`GW_ERR_[A-Z_]+`/g)?.map((code) => code.slice(1, -1)));
     expect([...documented].sort()).toEqual(Object.keys(errorCatalogue).sort());
+  });
+
+  it("documents every validate() lint code in docs/errors.md, and no code that does not exist", () => {
+    const documented = new Set(catalogueDoc.match(/`GW_LINT_[A-Z_]+`/g)?.map((code) => code.slice(1, -1)));
+    expect([...documented].sort()).toEqual(Object.keys(lintRules).sort());
   });
 
   it("gives each error its catalogued status and rule, and exposes only client errors", () => {

@@ -51,6 +51,18 @@ export { compose } from "./compose.js";
 export { type MountOptions, mount } from "./mount.js";
 
 // Validation — validate
+export {
+  checkFinished,
+  type LintCode,
+  LintError,
+  type LintIssue,
+  type LintLevel,
+  type LintRule,
+  type LintSeverity,
+  lintRules,
+  type ValidateOptions,
+  validate,
+} from "./validate/index.js";
 
 // Fetch interop — fromFetch, toFetch
 export { type FetchHandler, type FromFetchOptions, fromFetch } from "./fetch/from-fetch.js";
