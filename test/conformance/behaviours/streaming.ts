@@ -80,7 +80,9 @@ export const behaviour: Behaviour = ({ start }) => {
     const client = await start(app);
     const response = await client.send({ method: "POST", url: "/upload", body: upload() });
     expect(await response.text()).toBe(String(TOTAL));
-    expect(maxInFlight).toBeLessThan(6 * MiB);
+    // Upload in-flight bytes sit in two loopback socket buffers (client send, server receive),
+    // which a busy machine fills; the live-memory check below is what rules out buffering.
+    expect(maxInFlight).toBeLessThan(8 * MiB);
     expect(growth).toBeLessThan(4 * MiB);
   });
 

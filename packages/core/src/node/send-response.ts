@@ -30,7 +30,7 @@ export async function sendResponse(res: ServerResponse, method: string, response
     if (declared !== -1 && !noContent && method !== "HEAD" && declared !== length) {
       throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
     }
-    res.writeHead(status, response.statusText, headers);
+    writeHead(res, status, response.statusText, headers);
     if (opened === null || noContent || method === "HEAD") res.end();
     else res.end(opened);
     return;
@@ -38,7 +38,7 @@ export async function sendResponse(res: ServerResponse, method: string, response
   if (noContent || isBodiless(status, method)) {
     // HEAD and bodiless statuses: the headers go out and the body is finished unread (rule 17).
     try {
-      res.writeHead(status, response.statusText, toNodeHeaders(response.headers, status === 205 ? 0 : -1));
+      writeHead(res, status, response.statusText, toNodeHeaders(response.headers, status === 205 ? 0 : -1));
       res.end();
     } finally {
       await opened.finish();
@@ -62,7 +62,7 @@ async function sendStream(res: ServerResponse, response: GatewayResponse, reader
     if (chunk === null && declared > 0) {
       throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body empty`);
     }
-    res.writeHead(response.status, response.statusText, headers);
+    writeHead(res, response.status, response.statusText, headers);
     if (chunk === null) {
       res.end();
       return;
@@ -116,6 +116,16 @@ export function closeConnection(res: ServerResponse): void {
   }
   if (socket && typeof socket.destroySoon === "function") socket.destroySoon();
   else res.destroy();
+}
+
+/**
+ * `res.writeHead` without an `undefined` reason in the middle: on-headers (behind compression,
+ * express-session, morgan) reads `writeHead(status, undefined, headers)` as having no headers and
+ * drops them all.
+ */
+function writeHead(res: ServerResponse, status: number, statusText: string | undefined, headers: OutgoingHttpHeaders) {
+  if (statusText === undefined) res.writeHead(status, headers);
+  else res.writeHead(status, statusText, headers);
 }
 
 function drained(res: ServerResponse): Promise<void> {
