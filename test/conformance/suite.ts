@@ -17,6 +17,12 @@ export interface ConformancePath {
    * "reject" — the call itself rejects (the test client, werkzeug-style).
    */
   errors: "respond" | "reject";
+  /**
+   * What a malformed percent-escape in the path (`/bad%zz`) meets: "serve" (the default) — the app
+   * gets it raw; "refuse" — a framework on the path answers 400 before any app runs, as it does
+   * natively (Fastify's router: FST_ERR_BAD_URL), and the path keeps that behaviour.
+   */
+  malformedPaths?: "serve" | "refuse";
   /** Puts `app` behind this path. */
   start(app: GatewayApp): Promise<PathClient>;
 }

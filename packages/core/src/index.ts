@@ -69,3 +69,10 @@ export { type FetchHandler, type FromFetchOptions, fromFetch } from "./fetch/fro
 export { type GatewayFetchHandler, type ToFetchOptions, toFetch } from "./fetch/to-fetch.js";
 
 // Socketless Node — fromNodeListener
+export {
+  type FromNodeListenerOptions,
+  type FusedNodeListener,
+  fromNodeListener,
+  getGatewayRequest,
+  type NodeListener,
+} from "./node/from-node-listener.js";

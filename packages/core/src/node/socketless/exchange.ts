@@ -1,0 +1,404 @@
+import type { ServerResponse } from "node:http";
+import { GatewayError } from "../../errors.js";
+import { pass } from "../../response.js";
+import type { GatewayRequest, GatewayResponse, OutgoingHeaders } from "../../types.js";
+import type { NodeListener } from "../from-node-listener.js";
+import { errorResponse } from "../to-node-listener.js";
+import { answer } from "./answer.js";
+import { SocketlessRequest } from "./incoming.js";
+import { type OutgoingInternals, type ResponseSink, SocketlessResponse } from "./response.js";
+import { HIGH_WATER_MARK, type SocketHost, SocketlessSocket } from "./socket.js";
+
+type Callback = () => void;
+/** The outgoing queue: body chunks, each followed by the write callbacks that wait for it to be taken. */
+type Entry = Uint8Array | Callback;
+
+/** Queued after `end()`'s `finish` callback: the response is complete once the consumer gets past it. */
+function COMPLETE(): void {}
+
+// Where the response stands.
+const WAITING = 0; // no head yet
+const HEAD = 1; // head committed; the gateway response resolves in a microtask
+const STREAMING = 2; // resolved with a body the consumer pulls
+const DISCARDING = 3; // resolved with whole bytes or no body, or handed back: nothing more goes anywhere
+
+interface IncomingInternals {
+  _consuming: boolean;
+  _readableState: { resumeScheduled: boolean };
+  _dump(): void;
+}
+
+interface Waiting {
+  promise: Promise<IteratorResult<Uint8Array>>;
+  resolve(result: IteratorResult<Uint8Array>): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One request through a socketless pair: the stand-in socket, the `IncomingMessage` and
+ * `ServerResponse` the listener gets, and the wire between the listener and the gateway caller.
+ *
+ * The gateway response resolves when the head is committed — one microtask after `writeHead`, so
+ * that a response ended in the same call (`res.end(body)`, the common case) hands over its body as
+ * bytes, with no stream to pump. Otherwise the body streams: `write()` queues chunks until the
+ * consumer pulls them, returns `false` once it is a high-water mark behind, and `drain` follows when
+ * it caught up; `finish` fires when the consumer has taken the last byte. The consumer's `return()`
+ * or the request's `signal` is the client going away: the socket is destroyed and both messages
+ * close, as on a real connection.
+ *
+ * @example
+ * ```ts
+ * const response = await new Exchange(request).run((req, res) => res.end("hi"));
+ * ```
+ */
+export class Exchange implements SocketHost, ResponseSink {
+  readonly request: GatewayRequest;
+  readonly socket: SocketlessSocket;
+  readonly req: SocketlessRequest;
+  readonly res: SocketlessResponse;
+  /** The fall-through callback the listener gets: Connect's `next`. A falsy argument is no error. */
+  readonly next = (error?: unknown): void => {
+    if (error) this.#fail(error);
+    else this.#pass();
+  };
+  #resolve: ((response: GatewayResponse) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #settled = false;
+  #mode = WAITING;
+  #headers: OutgoingHeaders | undefined;
+  #queue: Entry[] = [];
+  #buffered = 0;
+  #needDrain = false;
+  #waiting: Waiting | undefined;
+  /** `res.end()` was called. */
+  #ended = false;
+  /** The listener ended the socket: close it once the consumer took what was written. */
+  #closing = false;
+  /** The response finished and the consumer took all of it. */
+  #completed = false;
+  /** The socket was destroyed before completion. */
+  #broken = false;
+  #consumerGone = false;
+  #handedBack = false;
+  #failure: unknown;
+  #watching = false;
+
+  constructor(request: GatewayRequest) {
+    this.request = request;
+    this.socket = new SocketlessSocket(this);
+    this.req = new SocketlessRequest(this.socket, request);
+    this.res = new SocketlessResponse(this.req, this);
+  }
+
+  /** Calls the listener and resolves with the gateway response once its head is committed. */
+  run(listener: NodeListener): Promise<GatewayResponse> {
+    const promise = new Promise<GatewayResponse>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    try {
+      const result = listener(this.req, this.res, this.next);
+      if (isThenable(result)) result.then(undefined, (error: unknown) => this.#fail(error));
+    } catch (error) {
+      this.#fail(error);
+    }
+    // A response that ended during the call has nothing left for the signal to stop, and
+    // subscribing costs more than the rest of the exchange; the others must hear the client leave.
+    if (!this.res.writableEnded && !this.#broken) {
+      this.#watching = true;
+      this.request.signal.addEventListener("abort", this);
+      if (this.request.signal.aborted) this.handleEvent();
+    }
+    return promise;
+  }
+
+  /** The request's signal aborted: the client went away (rule 11). */
+  handleEvent(): void {
+    if (this.#completed || this.#broken) return;
+    this.#failure = this.request.signal.reason;
+    this.socket.destroy();
+  }
+
+  onHead(headers: OutgoingHeaders): void {
+    if (this.#mode !== WAITING || this.#settled) return;
+    this.#mode = HEAD;
+    this.#headers = headers;
+    queueMicrotask(() => this.#commit());
+  }
+
+  write(data: string | Uint8Array, encoding: BufferEncoding | undefined, callback?: Callback): boolean {
+    if (this.#broken) return false;
+    if (this.#mode !== DISCARDING) {
+      const chunk = typeof data === "string" ? (data.length === 0 ? undefined : Buffer.from(data, encoding)) : data;
+      if (chunk !== undefined && chunk.byteLength > 0) this.#deliver(chunk);
+    }
+    if (callback !== undefined) {
+      // Behind its chunk; when everything before it was taken already, on the next tick.
+      if (this.#queue.length > 0) this.#queue.push(callback);
+      else process.nextTick(callback);
+    }
+    if (this.#buffered < HIGH_WATER_MARK) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  onEnd(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#broken) return;
+    // `finish` is the last callback queued, or — nothing being queued — it runs on the next tick:
+    // complete after it either way.
+    if (this.#queue.length > 0) this.#queue.push(COMPLETE);
+    else process.nextTick(() => this.#complete());
+    const waiting = this.#waiting;
+    if (waiting !== undefined && this.#queue.length === 0) {
+      this.#waiting = undefined;
+      waiting.resolve(done());
+    }
+  }
+
+  onSocketDestroy(error: Error | undefined): void {
+    if (this.#completed || this.#broken) return;
+    this.#broken = true;
+    this.#unwatch();
+    const failure = this.#consumerGone
+      ? undefined
+      : (this.#failure ??= error ?? new GatewayError("GW_ERR_RESPONSE_ABORTED", "the listener closed the connection"));
+    // What the consumer never took is lost, as on a socket; `outputSize` still counts it, so
+    // `res.writableFinished` stays false.
+    this.#queue = [];
+    const { req, res } = this;
+    res.destroyed = true;
+    process.nextTick(closeResponse, res);
+    if (!req.destroyed) req.destroy(new GatewayError("GW_ERR_BODY_ABORTED"));
+    if (!this.#settled) this.#rejectWith(failure);
+    const waiting = this.#waiting;
+    if (waiting !== undefined) {
+      this.#waiting = undefined;
+      if (failure === undefined) waiting.resolve(done());
+      else waiting.reject(failure);
+    }
+  }
+
+  onSocketEnd(): void {
+    this.#closing = true;
+    if (this.#completed || (this.#queue.length === 0 && !this.#ended)) this.socket.destroy();
+  }
+
+  /** The consumer's `next()`. @internal */
+  pull(): Promise<IteratorResult<Uint8Array>> {
+    const queue = this.#queue;
+    if (queue.length > 0) {
+      const chunk = queue.shift() as Uint8Array;
+      this.#setBuffered(this.#buffered - chunk.byteLength);
+      while (queue.length > 0 && typeof queue[0] === "function") this.#run(queue.shift() as Callback);
+      if (queue.length === 0) this.#drained();
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.#broken) return this.#consumerGone ? Promise.resolve(done()) : Promise.reject(this.#failure);
+    if (this.#ended || this.#consumerGone) return Promise.resolve(done());
+    // Two pulls outstanding break the pull protocol (rule 20); serve them in order anyway.
+    if (this.#waiting !== undefined) return this.#waiting.promise.then(() => this.pull());
+    const waiting = deferred();
+    this.#waiting = waiting;
+    return waiting.promise;
+  }
+
+  /** The consumer's `return()`: it stopped before the end, so the client went away (rule 11). @internal */
+  cancel(): Promise<IteratorResult<Uint8Array>> {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.resolve(done());
+    const tookAll = this.#ended && this.#queue.length === 0;
+    this.#consumerGone = true;
+    if (!tookAll) this.socket.destroy();
+    return Promise.resolve(done());
+  }
+
+  #commit(): void {
+    if (this.#mode !== HEAD || this.#settled) return;
+    const { res } = this;
+    let body: Uint8Array | ResponseBody | null = null;
+    if (!(res as unknown as OutgoingInternals)._hasBody) this.#discard();
+    else if (this.#ended) body = this.#discard();
+    else {
+      body = new ResponseBody(this);
+      this.#mode = STREAMING;
+    }
+    this.#settled = true;
+    this.#resolve?.({ status: res.statusCode, statusText: res.statusMessage, headers: this.#headers, body });
+  }
+
+  #rejectWith(error: unknown): void {
+    this.#settled = true;
+    this.#reject?.(error);
+  }
+
+  #pass(): void {
+    if (this.#mode !== WAITING || this.#settled) return;
+    this.#settled = true;
+    this.#resolve?.(pass());
+    this.#retire(pass());
+  }
+
+  #fail(error: unknown): void {
+    if (this.#mode === WAITING) {
+      if (this.#settled) return;
+      this.#rejectWith(error);
+      this.#retire(errorResponse(error));
+      return;
+    }
+    // After the head the body fails, as Express's final handler destroys the socket (rule 27).
+    // A response the listener already ended is complete from its side and stands.
+    if (!this.#ended && !this.#broken && !this.#handedBack) {
+      this.#failure = error;
+      this.socket.destroy(error as Error);
+    }
+  }
+
+  /**
+   * The listener handed the request back before responding: the gateway caller has its answer
+   * already; answer the same on the Node side, where nobody takes it, so `finish` and `close` fire
+   * as they do for a fused listener.
+   */
+  #retire(response: GatewayResponse): void {
+    this.#handedBack = true;
+    this.#discard();
+    const { req, res } = this;
+    if (!this.#broken && !res.headersSent) answer(res, req.method ?? "GET", response);
+  }
+
+  #deliver(chunk: Uint8Array): void {
+    const waiting = this.#waiting;
+    if (waiting !== undefined && this.#queue.length === 0) {
+      this.#waiting = undefined;
+      waiting.resolve({ done: false, value: chunk });
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#setBuffered(this.#buffered + chunk.byteLength);
+  }
+
+  /** Takes every queued chunk at once — joined, or `null` for none — and runs the callbacks behind them. */
+  #discard(): Uint8Array | null {
+    this.#mode = DISCARDING;
+    const queue = this.#queue;
+    if (queue.length === 0) return null;
+    this.#queue = [];
+    this.#setBuffered(0);
+    let first: Uint8Array | null = null;
+    let chunks: Uint8Array[] | undefined;
+    for (const entry of queue) {
+      if (typeof entry === "function") this.#run(entry);
+      else if (first === null) first = entry;
+      else (chunks ??= [first]).push(entry);
+    }
+    return chunks === undefined ? first : Buffer.concat(chunks);
+  }
+
+  #run(callback: Callback): void {
+    if (callback === COMPLETE) this.#complete();
+    else callback();
+  }
+
+  /** The consumer took everything queued. */
+  #drained(): void {
+    if (this.#closing && !this.#ended) {
+      this.socket.destroy();
+      return;
+    }
+    if (this.#needDrain && !this.#ended && !this.#broken) {
+      this.#needDrain = false;
+      clearNeedDrain(this.res);
+      this.res.emit("drain");
+    }
+  }
+
+  /** After `finish`: what node:http's server does once a response finished. */
+  #complete(): void {
+    if (this.#completed || this.#broken) return;
+    this.#completed = true;
+    this.#unwatch();
+    const { req, res, socket } = this;
+    socket._httpMessage = null;
+    (res as { socket: unknown }).socket = null;
+    closeResponse(res);
+    // A request nobody started reading is dumped, so it ends and closes (node:http's resOnFinish).
+    // That takes three ticks of stream machinery; skip it when no one could observe it.
+    const incoming = req as unknown as IncomingInternals;
+    if (!incoming._consuming && !incoming._readableState.resumeScheduled && isObserved(req)) incoming._dump();
+    if (this.#closing) socket.destroy();
+  }
+
+  #setBuffered(size: number): void {
+    this.#buffered = size;
+    // Node's `writableLength` and `writableFinished` read it: they stay truthful.
+    (this.res as unknown as OutgoingInternals).outputSize = size;
+  }
+
+  #unwatch(): void {
+    if (!this.#watching) return;
+    this.#watching = false;
+    this.request.signal.removeEventListener("abort", this);
+  }
+}
+
+/** The body of a streamed socketless response: the bytes the listener writes, chunk by chunk, unframed. */
+class ResponseBody implements AsyncIterableIterator<Uint8Array> {
+  readonly #exchange: Exchange;
+
+  constructor(exchange: Exchange) {
+    this.#exchange = exchange;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    return this.#exchange.pull();
+  }
+
+  return(): Promise<IteratorResult<Uint8Array>> {
+    return this.#exchange.cancel();
+  }
+}
+
+/** Whether anyone listens for the events dumping a request would emit. */
+function isObserved(req: SocketlessRequest): boolean {
+  return req.listenerCount("end") > 0 || req.listenerCount("close") > 0 || req.listenerCount("data") > 0;
+}
+
+function closeResponse(res: ServerResponse): void {
+  const internals = res as unknown as OutgoingInternals;
+  if (internals._closed) return;
+  internals._closed = true;
+  res.destroyed = true;
+  res.emit("close");
+}
+
+// OutgoingMessage#write() sets this private flag when it returns false and clears it where
+// node:http's server emits `drain`; `res.writableNeedDrain` reads it. Found by its description.
+let kNeedDrain: symbol | null | undefined;
+function clearNeedDrain(res: ServerResponse): void {
+  kNeedDrain ??= Object.getOwnPropertySymbols(res).find((symbol) => symbol.description === "kNeedDrain") ?? null;
+  if (kNeedDrain !== null) (res as unknown as Record<symbol, boolean>)[kNeedDrain] = false;
+}
+
+function done(): IteratorReturnResult<undefined> {
+  return { done: true, value: undefined };
+}
+
+function deferred(): Waiting {
+  let resolve!: Waiting["resolve"];
+  let reject!: Waiting["reject"];
+  const promise = new Promise<IteratorResult<Uint8Array>>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}

@@ -1,0 +1,173 @@
+import { type IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { GatewayError } from "../../errors.js";
+import type { GatewayRequest, RequestBody } from "../../types.js";
+import { toRawHeaders } from "./headers.js";
+import type { SocketlessSocket } from "./socket.js";
+
+/** Where a socketless request keeps the gateway request it stands for. */
+export const kGatewayRequest = Symbol.for("gangway.request");
+
+/** The node:http internals a socketless request takes part in, as node:http's own parser does. */
+interface IncomingInternals {
+  _consuming: boolean;
+  _dumped: boolean;
+  _readableState: { readingMore: boolean; resumeScheduled: boolean };
+}
+
+// Errors that say the client went away (rule 26): the request is aborted, not failed.
+const DISCONNECT_CODES = new Set(["ECONNRESET", "ECONNABORTED", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE", "ABORT_ERR"]);
+
+/**
+ * The `http.IncomingMessage` a socketless listener receives (spec, "Socketless Node pairs"). It is
+ * fed from `request.body` by pulling: a chunk is requested only when the stream's consumer reads,
+ * so a slow reader holds back the producer and a large body is never buffered whole.
+ *
+ * Express replaces the prototype of every request it handles (`Object.setPrototypeOf(req,
+ * app.request)`), which would drop methods overridden here; the constructor pins them as own
+ * properties, and they keep their state in private fields, which survive the swap.
+ *
+ * @example
+ * ```ts
+ * const req = new SocketlessRequest(socket, request);
+ * req.url; // request.path + "?" + request.query
+ * ```
+ */
+export class SocketlessRequest extends IncomingMessage {
+  /** `basePath + path` and the query: what Connect and Express call the original URL. */
+  originalUrl: string;
+  /** The mount prefix the gateway request already consumed, as Express's `req.baseUrl`. */
+  baseUrl: string;
+  declare readonly [kGatewayRequest]: GatewayRequest;
+  readonly #body: RequestBody | null;
+  #iterator: AsyncIterator<Uint8Array> | undefined;
+  #pulling = false;
+  /** No more chunks will be pushed: the body ended, was dumped, or the request was destroyed. */
+  #stopped = false;
+  /** Destroyed for a body error that is not a disconnect: no `aborted`, the exchange lives on. */
+  #failed = false;
+
+  constructor(socket: SocketlessSocket, request: GatewayRequest) {
+    super(socket as unknown as Socket);
+    this.httpVersionMajor = 1;
+    this.httpVersionMinor = 1;
+    this.httpVersion = "1.1";
+    this.method = request.method;
+    const { basePath, path, query, body } = request;
+    const search = query === "" ? "" : `?${query}`;
+    this.url = (path === "" ? "/" : path) + search;
+    const full = basePath + path;
+    this.originalUrl = (full === "" ? "/" : full) + search;
+    this.baseUrl = basePath;
+    // A copy: the listener owns its headers and may change them; the gateway request is immutable (rule 13).
+    const headers: IncomingHttpHeaders = { ...request.headers };
+    let derived = false;
+    if (body !== null && headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) {
+      // Body parsers (type-is, raw-body) see no body without one of the two.
+      headers["transfer-encoding"] = "chunked";
+      derived = true;
+    }
+    if (headers.host !== request.authority) {
+      // An absolute-form target or proxy-trust middleware decided the authority (rule 7).
+      headers.host = request.authority;
+      derived = true;
+    }
+    this.headers = headers;
+    const raw = request.env["node.rawHeaders"];
+    this.rawHeaders = !derived && Array.isArray(raw) ? (raw as string[]) : toRawHeaders(headers);
+    this.#body = body;
+    (this as { [kGatewayRequest]: GatewayRequest })[kGatewayRequest] = request;
+    // Pinned: see the class comment.
+    this._read = SocketlessRequest.prototype._read;
+    this._destroy = SocketlessRequest.prototype._destroy;
+    if (body === null) {
+      // As node:http's parser does for a message without content: complete at once.
+      this.complete = true;
+      this.#stopped = true;
+      this.push(null);
+    }
+  }
+
+  override _read(): void {
+    const self = this as unknown as IncomingInternals;
+    if (!self._consuming) {
+      self._readableState.readingMore = false;
+      self._consuming = true;
+    }
+    if (this.#pulling || this.#stopped) return;
+    if (self._dumped) {
+      // The response finished and nobody read the request: end it without pulling the body; the
+      // server that owns `request.body` discards the rest.
+      this.#stopped = true;
+      this.push(null);
+      return;
+    }
+    this.#pulling = true;
+    void this.#pull();
+  }
+
+  async #pull(): Promise<void> {
+    let chunk: Uint8Array | undefined;
+    try {
+      const iterator = (this.#iterator ??= (this.#body as RequestBody)[Symbol.asyncIterator]());
+      let result = await iterator.next();
+      // Zero-length chunks are legal (rule 10) but would not wake a Readable's consumer.
+      while (!result.done && result.value.byteLength === 0 && !this.#stopped) result = await iterator.next();
+      this.#pulling = false;
+      if (this.#stopped) return;
+      if (result.done) {
+        this.#stopped = true;
+        this.#iterator = undefined;
+        this.complete = true;
+        this.push(null);
+        return;
+      }
+      chunk = result.value;
+    } catch (error) {
+      this.#pulling = false;
+      if (this.#stopped) return;
+      // A body that threw has finished itself: nothing to return().
+      this.#iterator = undefined;
+      this.#failed = !this.#isDisconnect(error);
+      this.destroy(error as Error);
+      return;
+    }
+    (this.socket as unknown as SocketlessSocket).bytesRead += chunk.byteLength;
+    this.push(chunk);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#stopped = true;
+    const iterator = this.#iterator;
+    if (iterator !== undefined) {
+      // Finish the body we stopped reading (rule 21), even with a pull pending.
+      this.#iterator = undefined;
+      void finish(iterator);
+    }
+    // As IncomingMessage#_destroy: a message that did not end is aborted — unless it was dumped
+    // after the response, or a body error (not a disconnect) ended it and the listener can still answer.
+    if ((!this.readableEnded || !this.complete) && !(this as unknown as IncomingInternals)._dumped && !this.#failed) {
+      this.aborted = true;
+      this.emit("aborted");
+      // A listener that destroys its request ends the exchange, as on a real socket.
+      const socket = this.socket as unknown as SocketlessSocket;
+      if (!socket.destroyed) socket.destroy(error ?? undefined);
+    }
+    // Node emits `error` on a request only when someone listens for it.
+    callback(error !== null && this.listenerCount("error") > 0 ? error : null);
+  }
+
+  #isDisconnect(error: unknown): boolean {
+    if (this[kGatewayRequest].signal.aborted || GatewayError.is(error, "GW_ERR_BODY_ABORTED")) return true;
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === "string" && DISCONNECT_CODES.has(code);
+  }
+}
+
+async function finish(iterator: AsyncIterator<Uint8Array>): Promise<void> {
+  try {
+    await iterator.return?.();
+  } catch {
+    // The body's own cleanup failed; the request is over either way.
+  }
+}

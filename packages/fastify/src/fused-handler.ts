@@ -1,0 +1,102 @@
+import type { IncomingMessage } from "node:http";
+import { finished } from "node:stream";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyOrigin } from "./fuse.js";
+import { toMountPoint } from "./mount-point.js";
+import { routeContext } from "./route-context.js";
+
+/**
+ * Whether `toFastify` may hand this request's real `req`/`res` to a wrapped instance (fusion,
+ * rule 35) with nothing observable changing. Not when the route has `onSend` or `preSerialization`
+ * hooks (cookies, compression...): they act on `reply.send()`, which a fused response never calls.
+ * Not when it has `onResponse` hooks: they would read the instance's `req.url`, which is put back
+ * only once the response finished. Not when the reply already holds a `set-cookie`: the
+ * instance's own would replace it. Fastify keeps its hooks on the route context, which it does
+ * not expose (see `routeContext`); without it, fusion is off.
+ *
+ * @example
+ * ```ts
+ * if (canFuse(request, reply)) return fusedHandler(origin, prefix, request, reply);
+ * ```
+ */
+export function canFuse(request: FastifyRequest, reply: FastifyReply): boolean {
+  const context = routeContext(request);
+  if (context === undefined || context.onSend !== null || context.preSerialization !== null) return false;
+  if (context.onResponse !== null) return false;
+  return reply.getHeader("set-cookie") === undefined;
+}
+
+type MountedRequest = IncomingMessage & { originalUrl?: string; baseUrl?: string };
+
+/**
+ * Routes the real request through a `fromFastify` instance, mounted as the unfused path would
+ * mount it: the instance sees `req.url` = path + query, `req.originalUrl` the whole target and
+ * `req.baseUrl` the mount prefix, as a socketless pair shows them; they are put back once the
+ * instance is done. Headers the host's hooks set on the reply go out with the instance's response
+ * (as @fastify/express copies them). No route matched → `reply.callNotFound()`; an error left to
+ * the instance's default error handler → this handler rejects, so the host's error handler sees it.
+ *
+ * @example
+ * ```ts
+ * fastify.all("/*", (request, reply) => fusedHandler(origin, fastify.prefix, request, reply));
+ * ```
+ */
+export function fusedHandler(
+  origin: FastifyOrigin,
+  prefix: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const req = request.raw as MountedRequest;
+  const res = reply.raw;
+  const { basePath, path, query } = toMountPoint(req, prefix);
+  const saved = { url: req.url, originalUrl: req.originalUrl, baseUrl: req.baseUrl };
+  const search = query === "" ? "" : `?${query}`;
+  req.url = (path === "" ? "/" : path) + search;
+  req.originalUrl = basePath + path + search;
+  req.baseUrl = basePath;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    req.url = saved.url;
+    put(req, "originalUrl", saved.originalUrl);
+    put(req, "baseUrl", saved.baseUrl);
+  };
+  const headers = reply.getHeaders();
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
+  return new Promise((resolve, reject) => {
+    // Resolving with the reply tells Fastify the response is handled; it settles once it is sent.
+    finished(res, () => {
+      restore();
+      resolve(reply);
+    });
+    const route = () => {
+      origin.listener(req, res, (error) => {
+        restore();
+        if (error !== undefined && error !== null) {
+          reject(error);
+          return;
+        }
+        reply.callNotFound();
+        resolve(reply);
+      });
+      // Put back once the response is complete: after the instance's own response listeners,
+      // which routing (synchronous once the instance is ready) has just added, and before the
+      // host's close listeners.
+      res.once("finish", restore);
+    };
+    origin.ready().then(route, (error: unknown) => {
+      restore();
+      reject(error);
+    });
+  });
+}
+
+function put(req: MountedRequest, name: "originalUrl" | "baseUrl", value: string | undefined): void {
+  if (value === undefined) delete req[name];
+  else req[name] = value;
+}

@@ -1,0 +1,107 @@
+import { checkResponse, discardBody, GatewayError, type GatewayResponse, openBody, toNodeHeaders } from "@gangway/core";
+import type { FastifyReply } from "fastify";
+import { BodyStream } from "./body-stream.js";
+
+/**
+ * Answers a Fastify reply with a gateway response, through the reply rather than around it, so
+ * the host's `onSend` and `onResponse` hooks (and the plugins built on them: cookies, CORS,
+ * compression) still apply. Headers earlier hooks set are kept unless the app sets the same name;
+ * every `set-cookie` is appended to those already there. Fastify has no reason-phrase API, so a
+ * `statusText` is written to `reply.raw.statusMessage`, which Node sends with the status line.
+ * Resolves once the reply is under way; a response that is wrong (rules 14–18, 25) rejects before
+ * the reply was touched, so Fastify's error handler answers without any of its headers (rule 24).
+ *
+ * @example
+ * ```ts
+ * await sendReply(reply, "GET", { status: 200, headers: { "content-type": "text/plain" }, body: "hi" });
+ * return reply;
+ * ```
+ */
+export async function sendReply(reply: FastifyReply, method: string, response: GatewayResponse): Promise<void> {
+  checkResponse(response);
+  const { status, statusText } = response;
+  const headers = toNodeHeaders(response.headers, -1);
+  const declared = declaredLength(headers);
+  const setReason = () => {
+    if (statusText !== undefined) reply.raw.statusMessage = statusText;
+  };
+  if (status < 200 || status === 204 || status === 205 || status === 304) {
+    // No content (rule 17): the body is finished unread. Fastify writes no content-length for
+    // 1xx/204/304 and "0" for 205.
+    await discardBody(response.body);
+    applyHead(reply, status, headers);
+    setReason();
+    reply.send();
+    return;
+  }
+  const opened = openBody(response.body);
+  if (opened === null || opened instanceof Uint8Array) {
+    const length = opened === null ? 0 : opened.byteLength;
+    // A HEAD response declares GET's length and carries nothing (rule 17).
+    if (declared !== -1 && declared !== length && method !== "HEAD") {
+      throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
+    }
+    applyHead(reply, status, headers);
+    setReason();
+    // Bytes, never a string: given a string, Fastify would add a charset to a JSON content-type.
+    reply.send(opened === null ? undefined : Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength));
+    return;
+  }
+  if (method === "HEAD") {
+    // A streamed body is finished unread for HEAD (rule 17); its length is unknown, as for GET.
+    await opened.finish();
+    applyHead(reply, status, headers);
+    setReason();
+    reply.send();
+    return;
+  }
+  const undo = applyHead(reply, status, headers);
+  // The reason phrase goes out with the first chunk; a body that fails before it leaves the
+  // error handler a reply without the app's headers (rule 24).
+  reply.send(new BodyStream(opened, declared, { onCommit: setReason, onAbandon: undo }));
+}
+
+type NodeHeaders = ReturnType<typeof toNodeHeaders>;
+
+/** Sets status and headers on the reply; returns a function that puts the headers back as they were. */
+function applyHead(reply: FastifyReply, status: number, headers: NodeHeaders): () => void {
+  // Fastify's code() refuses 600-999, which rule 14 allows and Node sends.
+  if (status <= 599) reply.code(status);
+  else reply.raw.statusCode = status;
+  const previous: [string, unknown][] = [];
+  for (const name in headers) {
+    const value = headers[name]!;
+    const lower = name.toLowerCase();
+    previous.push([lower, reply.getHeader(lower)]);
+    if (lower === "set-cookie") appendCookies(reply, value);
+    else reply.header(lower, value);
+  }
+  return () => {
+    for (const [name, value] of previous) {
+      reply.removeHeader(name);
+      if (value !== undefined) reply.header(name, value);
+    }
+  };
+}
+
+/** Adds cookies after those set so far, on the reply or on `reply.raw` (rule 15: never joined). */
+function appendCookies(reply: FastifyReply, value: NodeHeaders[string]): void {
+  const onRaw = reply.raw.getHeader("set-cookie");
+  const current = reply.getHeader("set-cookie");
+  // Fastify's writeHead replaces what `reply.raw.setHeader` set under the same name: keep both.
+  const merged = [...toList(onRaw), ...(current === onRaw ? [] : toList(current)), ...toList(value)];
+  reply.removeHeader("set-cookie");
+  reply.header("set-cookie", merged);
+}
+
+function toList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+function declaredLength(headers: NodeHeaders): number {
+  for (const name in headers) {
+    if (name.toLowerCase() === "content-length") return Number(headers[name]);
+  }
+  return -1;
+}

@@ -1,0 +1,260 @@
+import type { AddressInfo } from "node:net";
+import { type GatewayApp, GatewayError, json, pass, readText, text } from "@gangway/core";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterEach, describe, expect, it } from "vitest";
+import { HttpClient } from "../../../test/helpers/http-client.js";
+import { toFastify } from "./to-fastify.js";
+
+const open: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((close) => close()));
+});
+
+async function listen(fastify: FastifyInstance): Promise<HttpClient> {
+  await fastify.listen({ port: 0, host: "127.0.0.1" });
+  const client = new HttpClient(`http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`);
+  open.push(async () => {
+    client.close();
+    await fastify.close();
+  });
+  return client;
+}
+
+const echo: GatewayApp = async (request) =>
+  json({
+    method: request.method,
+    basePath: request.basePath,
+    path: request.path,
+    query: request.query,
+    body: await readText(request),
+  });
+
+describe("toFastify", () => {
+  it("answers every method on the prefix and under it, with basePath = the prefix", async () => {
+    const fastify = Fastify();
+    fastify.register(toFastify(echo), { prefix: "/legacy" });
+    fastify.get("/other", async () => "other");
+    const client = await listen(fastify);
+    const cases: [string, string, object][] = [
+      ["GET", "/legacy", { basePath: "/legacy", path: "", query: "" }],
+      ["POST", "/legacy/", { basePath: "/legacy", path: "/", query: "" }],
+      ["PUT", "/legacy/a/b?x=1&y", { basePath: "/legacy", path: "/a/b", query: "x=1&y" }],
+      ["PATCH", "/legacy/p", { basePath: "/legacy", path: "/p" }],
+      ["DELETE", "/legacy/d", { basePath: "/legacy", path: "/d" }],
+      ["OPTIONS", "/legacy/o", { basePath: "/legacy", path: "/o" }],
+    ];
+    for (const [method, url, seen] of cases) {
+      const response = await client.send({ method, url });
+      expect(response.status).toBe(200);
+      expect(JSON.parse(await response.text())).toMatchObject({ method, ...seen });
+    }
+    const head = await client.send({ method: "HEAD", url: "/legacy/h" });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers["content-length"])).toBeGreaterThan(0);
+    expect(await (await client.send({ url: "/other" })).text()).toBe("other");
+    // Outside the prefix, the host answers: Fastify's own 404.
+    const outside = await client.send({ url: "/legacyx" });
+    expect(outside.status).toBe(404);
+    expect(JSON.parse(await outside.text())).toMatchObject({ error: "Not Found" });
+  });
+
+  it("moves the prefix as the client spelled it when Fastify's router matched it anyway", async () => {
+    const fastify = Fastify({ routerOptions: { caseSensitive: false } });
+    fastify.register(toFastify(echo), { prefix: "/legacy" });
+    const client = await listen(fastify);
+    for (const [url, basePath] of [
+      ["/LEGACY/x", "/LEGACY"],
+      ["/%6Cegacy/x", "/%6Cegacy"],
+    ] as const) {
+      expect(JSON.parse(await (await client.send({ url })).text())).toMatchObject({ basePath, path: "/x" });
+    }
+  });
+
+  it("puts the Fastify request and reply in env, with node.req and node.res", async () => {
+    const fastify = Fastify();
+    fastify.decorateRequest("marker", "decorated");
+    fastify.register(
+      toFastify((request) => {
+        const fastifyRequest = request.env["fastify.request"]!;
+        const reply = request.env["fastify.reply"]!;
+        return json({
+          marker: (fastifyRequest as unknown as { marker: string }).marker,
+          req: request.env["node.req"] === fastifyRequest.raw,
+          res: request.env["node.res"] === reply.raw,
+          version: request.env["gangway.version"],
+        });
+      }),
+    );
+    const client = await listen(fastify);
+    expect(JSON.parse(await (await client.send({ url: "/" })).text())).toEqual({
+      marker: "decorated",
+      req: true,
+      res: true,
+      version: "1.0",
+    });
+  });
+
+  it("streams the raw body to the app, and leaves the parsers of routes outside the plugin alone", async () => {
+    const fastify = Fastify();
+    fastify.post("/parsed", async (request) => ({ parsed: request.body }));
+    fastify.register(toFastify(echo), { prefix: "/raw" });
+    const client = await listen(fastify);
+    const body = '{ "a" :  1 }';
+    const headers = { "content-type": "application/json" };
+    const parsed = await client.send({ method: "POST", url: "/parsed", headers, body });
+    expect(JSON.parse(await parsed.text())).toEqual({ parsed: { a: 1 } });
+    const raw = await client.send({ method: "POST", url: "/raw/x", headers, body });
+    expect(JSON.parse(await raw.text()).body).toBe(body);
+    // A type no host parser knows reaches the app too (Fastify alone would answer 415).
+    const odd = await client.send({ method: "POST", url: "/raw/x", headers: { "content-type": "x/y" }, body: "z" });
+    expect(JSON.parse(await odd.text()).body).toBe("z");
+  });
+
+  describe("body limit", () => {
+    const reader: GatewayApp = async (request) => {
+      try {
+        return text(String((await readText(request, { limit: 1 << 30 })).length));
+      } catch (error) {
+        if (GatewayError.is(error, "GW_ERR_BODY_TOO_LARGE") && request.query === "catch") return text(error.code);
+        throw error;
+      }
+    };
+
+    it("answers a content-length over Fastify's bodyLimit 413 as Fastify does, before the app runs", async () => {
+      let called = 0;
+      const fastify = Fastify({ bodyLimit: 1000 });
+      fastify.register(
+        toFastify((request) => {
+          called++;
+          return reader(request);
+        }),
+      );
+      const client = await listen(fastify);
+      const response = await client.send({ method: "POST", url: "/", body: "x".repeat(1001) });
+      expect(response.status).toBe(413);
+      expect(JSON.parse(await response.text())).toMatchObject({ statusCode: 413, code: "FST_ERR_CTP_BODY_TOO_LARGE" });
+      expect(called).toBe(0);
+    });
+
+    it("fails the read that crosses the limit of a chunked body: GW_ERR_BODY_TOO_LARGE in the app, 413 from Fastify", async () => {
+      const fastify = Fastify({ bodyLimit: 1000 });
+      fastify.register(toFastify(reader));
+      const client = await listen(fastify);
+      async function* chunks() {
+        for (let i = 0; i < 4; i++) yield Buffer.alloc(400, 97);
+      }
+      const escaped = await client.send({ method: "POST", url: "/", body: chunks() });
+      expect(escaped.status).toBe(413);
+      expect(JSON.parse(await escaped.text())).toMatchObject({ code: "FST_ERR_CTP_BODY_TOO_LARGE" });
+      const caught = await client.send({ method: "POST", url: "/?catch", body: chunks() });
+      expect(await caught.text()).toBe("GW_ERR_BODY_TOO_LARGE");
+      const small = await client.send({ method: "POST", url: "/", body: "x".repeat(1000) });
+      expect(await small.text()).toBe("1000");
+    });
+
+    it("takes its limit from the options when given, and from the route's bodyLimit otherwise", async () => {
+      const fastify = Fastify({ bodyLimit: 10 });
+      fastify.register(toFastify(reader, { bodyLimit: 5000 }), { prefix: "/big" });
+      fastify.register(toFastify(reader), { prefix: "/small" });
+      const client = await listen(fastify);
+      expect(await (await client.send({ method: "POST", url: "/big", body: "x".repeat(4000) })).text()).toBe("4000");
+      expect((await client.send({ method: "POST", url: "/small", body: "x".repeat(11) })).status).toBe(413);
+    });
+  });
+
+  it("sends through the reply: hooks' headers kept, every set-cookie appended, onSend sees the body", async () => {
+    const fastify = Fastify();
+    const sent: string[] = [];
+    fastify.addHook("onRequest", async (_request, reply) => {
+      reply.header("x-hook", "kept").header("x-replaced", "by the hook");
+      reply.header("set-cookie", "hook=1");
+      reply.raw.setHeader("set-cookie", ["raw=1"]);
+    });
+    fastify.addHook("onSend", async (_request, reply, payload) => {
+      sent.push(`${reply.statusCode} ${String(payload)}`);
+      return payload;
+    });
+    fastify.register(
+      toFastify(() => ({
+        status: 201,
+        statusText: "Made It",
+        headers: { "set-cookie": ["a=1", "b=2"], "x-replaced": "by the app", "content-type": "text/plain" },
+        body: "made",
+      })),
+    );
+    const client = await listen(fastify);
+    const response = await client.send({ url: "/" });
+    expect(response.status).toBe(201);
+    expect(response.statusText).toBe("Made It");
+    expect(response.headers["x-hook"]).toBe("kept");
+    expect(response.headers["x-replaced"]).toBe("by the app");
+    expect(response.headers["set-cookie"]).toEqual(["raw=1", "hook=1", "a=1", "b=2"]);
+    expect(await response.text()).toBe("made");
+    expect(sent).toEqual(["201 made"]);
+  });
+
+  it("hands pass() to the host's not-found handler, and a thrown error to its error handler", async () => {
+    const fastify = Fastify();
+    const failure = new Error("boom");
+    const seen: unknown[] = [];
+    fastify.setNotFoundHandler((request, reply) => reply.code(404).send(`host 404 for ${request.url}`));
+    fastify.setErrorHandler((error, _request, reply) => {
+      seen.push(error);
+      reply.code(502).send("host error handler");
+    });
+    fastify.register(
+      toFastify((request) => {
+        if (request.path === "/throw") throw failure;
+        if (request.path === "/bad") return { status: 200, headers: { "content-length": "9" }, body: "short" };
+        return pass();
+      }),
+    );
+    const client = await listen(fastify);
+    const missing = await client.send({ url: "/nothing" });
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe("host 404 for /nothing");
+    const thrown = await client.send({ url: "/throw" });
+    expect(thrown.status).toBe(502);
+    expect(seen[0]).toBe(failure);
+    expect((await client.send({ url: "/bad" })).status).toBe(502);
+    expect(GatewayError.is(seen[1], "GW_ERR_CONTENT_LENGTH_MISMATCH")).toBe(true);
+  });
+
+  it("answers a body that fails before its first chunk from the error handler, without the app's headers", async () => {
+    const fastify = Fastify();
+    fastify.setErrorHandler((error: Error, _request, reply) => reply.code(500).send(`handled: ${error.message}`));
+    fastify.register(
+      toFastify(() => ({
+        status: 200,
+        statusText: "Fine",
+        headers: { "x-app": "1", "set-cookie": "app=1" },
+        body: (async function* () {
+          yield new Uint8Array(0);
+          throw new Error("early");
+        })(),
+      })),
+    );
+    const client = await listen(fastify);
+    const response = await client.send({ url: "/" });
+    expect(response.status).toBe(500);
+    expect(response.statusText).toBe("Internal Server Error");
+    expect(response.headers["x-app"]).toBeUndefined();
+    expect(response.headers["set-cookie"]).toBeUndefined();
+    expect(await response.text()).toBe("handled: early");
+  });
+
+  it("hands over a GET body, which Fastify never parses, and sends statuses reply.code() refuses", async () => {
+    const fastify = Fastify();
+    fastify.register(toFastify(async (request) => text(await readText(request), { status: 799 })));
+    const client = await listen(fastify);
+    const response = await client.send({ method: "GET", url: "/", body: "a GET body" });
+    expect(response.status).toBe(799);
+    expect(await response.text()).toBe("a GET body");
+  });
+
+  it("refuses an app that is not a function with GW_ERR_INVALID_APP", () => {
+    expect(() => toFastify("app" as unknown as GatewayApp)).toThrow(
+      expect.objectContaining({ code: "GW_ERR_INVALID_APP" }),
+    );
+  });
+});

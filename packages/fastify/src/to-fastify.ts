@@ -1,0 +1,179 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+import type { TLSSocket } from "node:tls";
+import {
+  discardBody,
+  type GatewayApp,
+  GatewayError,
+  type GatewayRequest,
+  type IncomingHeaders,
+  isPass,
+  type RequestBody,
+} from "@gangway/core";
+import { errorCodes, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from "fastify";
+import { limitBody, overLimit, toHostError } from "./body-limit.js";
+import { fastifyOrigin } from "./fuse.js";
+import { canFuse, fusedHandler } from "./fused-handler.js";
+import { consumedBody, fromHostBody } from "./host-body.js";
+import { toMountPoint } from "./mount-point.js";
+import { sendReply } from "./send-reply.js";
+// Types `request.env["fastify.request"]` and `["fastify.reply"]` for every importer (declaration merging).
+import "./env.js";
+
+/** Options for {@link toFastify}. */
+export interface ToFastifyOptions {
+  /**
+   * The largest request body the app may read, in bytes: a `content-length` above it is answered
+   * 413 before the app runs, and a body that grows past it fails the read that crosses it.
+   * @default the route's `bodyLimit` in Fastify: the server's `bodyLimit` option, 1 MiB unless set
+   */
+  bodyLimit?: number;
+  /**
+   * Let the host's content-type parsers parse bodies for the app's routes, and hand the app a
+   * re-encoding of what they produced (rule 34). By default the plugin replaces every parser in
+   * its own encapsulation context with a pass-through one, so the app reads the raw stream.
+   * @default false
+   */
+  hostParsers?: boolean;
+  /**
+   * Route the real request through the wrapped instance's `routing(req, res)` when the app is the
+   * direct product of `fromFastify` (fusion, rule 35).
+   * @default true
+   */
+  fuse?: boolean;
+}
+
+/**
+ * Makes a gateway app a Fastify plugin. Registered with a prefix, it answers every method on the
+ * prefix itself and on every path under it; the app sees `basePath` = the prefix and `path` = the
+ * rest. Responses go through the reply, so the host's hooks and plugins apply; `pass()` calls
+ * `reply.callNotFound()`, so the host's not-found handler answers; a thrown error reaches the host's
+ * error handler (`setErrorHandler`).
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { toFastify } from "@gangway/fastify";
+ * const fastify = Fastify();
+ * fastify.register(toFastify(legacyApp), { prefix: "/legacy" });
+ * await fastify.listen({ port: 3000 });
+ * ```
+ */
+export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): FastifyPluginCallback {
+  if (typeof app !== "function") throw new GatewayError("GW_ERR_INVALID_APP", `toFastify got ${typeof app}`);
+  const origin = options.fuse === false ? undefined : fastifyOrigin(app);
+  const gangway: FastifyPluginCallback = (fastify, _options, done) => {
+    const limitOf = (request: FastifyRequest) => options.bodyLimit ?? request.routeOptions.bodyLimit;
+    const payloads = new WeakMap<FastifyRequest, Readable>();
+    if (!options.hostParsers) {
+      // Inside this plugin's encapsulation context only: routes outside it keep their parsers.
+      fastify.removeAllContentTypeParsers();
+      fastify.addContentTypeParser("*", (request, payload, parsed) => {
+        if (overLimit(request.headers["content-length"], limitOf(request))) {
+          parsed(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
+          return;
+        }
+        // The payload, not request.raw: a preParsing hook may have replaced the stream.
+        payloads.set(request, payload);
+        parsed(null, undefined);
+      });
+    }
+    const prefix = fastify.prefix;
+    const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const payload = payloads.get(request);
+      // Fused only when nothing observable changes: no preParsing stream in between, no send hooks.
+      if (origin !== undefined && (payload === undefined || payload === request.raw) && canFuse(request, reply)) {
+        return fusedHandler(origin, prefix, request, reply);
+      }
+      const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf);
+      let response: Awaited<ReturnType<GatewayApp>>;
+      try {
+        response = await app(gatewayRequest);
+      } catch (error) {
+        const hostError = toHostError(error);
+        // As Fastify's own parsers do for an oversized body: the client may still be sending it.
+        if (hostError !== error) reply.header("connection", "close");
+        throw hostError;
+      }
+      if (isPass(response)) {
+        await discardBody(response.body);
+        reply.callNotFound();
+        return reply;
+      }
+      await sendReply(reply, request.method, response);
+      return reply;
+    };
+    try {
+      for (const url of ["/", "/*"]) {
+        // A method another plugin already claimed here stays its own (@fastify/cors answers
+        // OPTIONS on "*"): Fastify refuses a second route for it.
+        const full = url === "/" && prefix !== "" ? prefix : prefix + url;
+        const method = fastify.supportedMethods.filter((name) => !fastify.hasRoute({ url: full, method: name }));
+        if (method.length > 0) fastify.route({ method, url, handler });
+      }
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
+  };
+  // The name Fastify shows for this plugin in printPlugins() and in its errors.
+  Object.assign(gangway, { [Symbol.for("fastify.display-name")]: "gangway" });
+  return gangway;
+}
+
+function toGatewayRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  prefix: string,
+  payload: Readable | undefined,
+  limitOf: (request: FastifyRequest) => number,
+): GatewayRequest {
+  const raw = request.raw;
+  const { basePath, path, query, authority } = toMountPoint(raw, prefix);
+  let headers: IncomingHeaders = raw.headers;
+  let body: RequestBody | null = null;
+  if (hasBody(raw.headers)) {
+    if (payload !== undefined) body = limitBody(payload, limitOf(request));
+    else if (request.body !== undefined) ({ body, headers } = fromHostBody(request.body, headers));
+    else if (raw.readableDidRead || raw.readableEnded) {
+      body = consumedBody("the request stream was read before the app");
+    }
+    // GET and HEAD bodies, which Fastify never parses, are still there.
+    else body = limitBody(raw, limitOf(request));
+  }
+  const controller = new AbortController();
+  const res = reply.raw;
+  // The client went away before the response completed (rule 11).
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const socket = raw.socket as Partial<TLSSocket> | undefined;
+  return {
+    method: request.method,
+    // As the app would see them mounted natively: Fastify's view, trustProxy included.
+    scheme: request.protocol,
+    authority: authority ?? request.host ?? `${socket?.localAddress ?? "localhost"}:${socket?.localPort ?? 80}`,
+    basePath,
+    path,
+    query,
+    headers,
+    body,
+    signal: controller.signal,
+    remoteAddress: request.ip,
+    env: {
+      "gangway.version": "1.0",
+      "node.req": raw,
+      "node.res": res,
+      "fastify.request": request,
+      "fastify.reply": reply,
+    },
+  };
+}
+
+/** Whether a request carries a body (rule 10): a transfer-encoding, or a non-zero content-length. */
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers["content-length"];
+  if (length !== undefined) return length !== "0";
+  return headers["transfer-encoding"] !== undefined;
+}

@@ -1,0 +1,4 @@
+import { fastifyInExpressPath } from "./fastify-paths.js";
+import { runConformance } from "./suite.js";
+
+runConformance(fastifyInExpressPath);

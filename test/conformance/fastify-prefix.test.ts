@@ -1,0 +1,4 @@
+import { fastifyPrefixPath } from "./fastify-paths.js";
+import { runConformance } from "./suite.js";
+
+runConformance(fastifyPrefixPath);

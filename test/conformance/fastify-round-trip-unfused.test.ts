@@ -1,0 +1,4 @@
+import { fastifyRoundTripPath } from "./fastify-paths.js";
+import { runConformance } from "./suite.js";
+
+runConformance(fastifyRoundTripPath(false));

@@ -1,0 +1,4 @@
+import { fastifyServePath } from "./fastify-paths.js";
+import { runConformance } from "./suite.js";
+
+runConformance(fastifyServePath(false));
