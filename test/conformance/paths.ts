@@ -1,4 +1,4 @@
-import { type GatewayApp, inject, serve } from "@gangway/core";
+import { fromNodeListener, type GatewayApp, inject, serve, toNodeListener } from "@gangway/core";
 import { type ClientResponse, HttpClient } from "../helpers/http-client.js";
 import type { ConformancePath, PathClient } from "./suite.js";
 
@@ -44,6 +44,7 @@ export function injectClient(app: GatewayApp): PathClient {
         url: request.url,
         headers: request.headers,
         body: request.body,
+        signal: request.signal,
       });
       const iterator = response.body[Symbol.asyncIterator]();
       const body: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => iterator };
@@ -68,5 +69,57 @@ export function injectClient(app: GatewayApp): PathClient {
   };
 }
 
+/** Observers of what servers report through {@link quietErrors}: the reliability suite asserts the error codes. */
+export const reportedErrors = new Set<(error: unknown) => void>();
+
 /** Errors the behaviours provoke on purpose are expected: keep the test output clean. */
-export function quietErrors(): void {}
+export function quietErrors(error?: unknown): void {
+  for (const observe of reportedErrors) observe(error);
+}
+
+/**
+ * A gateway app behind `fromNodeListener`'s socketless pair, with `toNodeListener` inside it:
+ * every request crosses a real IncomingMessage/ServerResponse with no socket, both ways.
+ */
+function toSocketless(app: GatewayApp): GatewayApp {
+  return fromNodeListener(toNodeListener(app, { fuse: false, onError: quietErrors }), { fuse: false });
+}
+
+/** The socketless pair through `inject()`: errors reject, as `toNodeListener` hands them to `next`. */
+export const nodeListenerInjectPath: ConformancePath = {
+  name: "fromNodeListener(toNodeListener(app)) via inject()",
+  transport: "inject",
+  errors: "reject",
+  async start(app) {
+    return injectClient(toSocketless(app));
+  },
+};
+
+/** The socketless pair served by `serve()` over real HTTP. */
+export const nodeListenerServePath: ConformancePath = {
+  name: "fromNodeListener(toNodeListener(app)) via serve()",
+  transport: "http",
+  errors: "respond",
+  async start(app) {
+    const server = await serve(toSocketless(app), { onError: quietErrors });
+    return httpClient(server.url, () => server.close());
+  },
+};
+
+/**
+ * `serve(fromNodeListener(listener))` fused (rule 35): the listener runs on the server's own
+ * `req`/`res`. The listener is a plain wrapper, so fromNodeListener cannot unwrap it to the app.
+ */
+export const nodeListenerFusedPath: ConformancePath = {
+  name: "fromNodeListener(listener) fused by serve()",
+  transport: "http",
+  errors: "respond",
+  async start(app) {
+    const inner = toNodeListener(app, { fuse: false, onError: quietErrors });
+    const server = await serve(
+      fromNodeListener((req, res, next) => inner(req, res, next)),
+      { onError: quietErrors },
+    );
+    return httpClient(server.url, () => server.close());
+  },
+};

@@ -10,6 +10,8 @@ export interface ClientRequest {
   /** Pairs keep repeats and names such as `__proto__`. */
   headers?: Record<string, string | string[]> | ReadonlyArray<readonly [string, string]>;
   body?: string | Uint8Array | AsyncIterable<Uint8Array>;
+  /** Aborting it is the client going away, at any phase: before the response, mid-upload, mid-download. */
+  signal?: AbortSignal;
 }
 
 /** A response as the client saw it. */
@@ -59,6 +61,7 @@ export class HttpClient {
         path: options.url,
         headers,
         agent: this.#agent,
+        signal: options.signal,
       });
       req.once("error", reject);
       req.once("response", (res: IncomingMessage) => resolve(toClientResponse(req, res)));

@@ -1,12 +1,19 @@
 import { STATUS_CODES } from "node:http";
-import { type BodyReader, openBody } from "./body-reader.js";
+import { type BodyReader, discardBody, openBody } from "./body-reader.js";
 import { checkResponse, isBodiless } from "./check-response.js";
 import { GatewayError } from "./errors.js";
 import { HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
 import { declaredLength } from "./node/send-response.js";
 import { splitTarget } from "./node/to-gateway-request.js";
-import { toRequestBody } from "./request-body.js";
-import type { GatewayApp, GatewayEnv, GatewayRequest, IncomingHeaders, OutgoingHeaders } from "./types.js";
+import { OnceBody, toRequestBody } from "./request-body.js";
+import type {
+  GatewayApp,
+  GatewayEnv,
+  GatewayRequest,
+  GatewayResponse,
+  IncomingHeaders,
+  OutgoingHeaders,
+} from "./types.js";
 
 /** A request for {@link inject}. */
 export interface InjectOptions {
@@ -78,12 +85,26 @@ export async function inject(app: GatewayApp, options: InjectOptions = {}): Prom
     path,
     query,
     headers,
-    body: hasBody ? toRequestBody(body) : null,
+    body: hasBody ? toAbortableBody(body, controller.signal) : null,
     signal: controller.signal,
     remoteAddress: options.remoteAddress ?? "127.0.0.1",
     env: { "gangway.version": "1.0", ...options.env },
   };
-  const response = checkResponse(await app(request));
+  const answered = await app(request);
+  let response: GatewayResponse;
+  try {
+    response = checkResponse(answered);
+    checkHead(response);
+  } catch (error) {
+    // A malformed response may still hold a body with resources behind it (rule 21).
+    await discardBody((answered as Partial<GatewayResponse> | null)?.body);
+    throw error;
+  }
+  // A client that left before the answer gets none; the body is finished unread (rule 21).
+  if (options.signal?.aborted) {
+    await discardBody(response.body);
+    throw options.signal.reason;
+  }
   const opened = openBody(response.body);
   const bodiless = isBodiless(response.status, method);
   let first: Uint8Array | null = null;
@@ -98,6 +119,10 @@ export async function inject(app: GatewayApp, options: InjectOptions = {}): Prom
     first = await reader.read();
     while (first !== null && first.byteLength === 0) first = await reader.read();
     if (first === null) reader = null;
+    else if (options.signal?.aborted) {
+      await reader.finish();
+      throw options.signal.reason;
+    }
   }
   const out = toResponseHeaders(response.headers);
   const noContent = response.status < 200 || response.status === 204 || response.status === 304;
@@ -172,11 +197,34 @@ async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+// The fields Node's parser keeps single: a repeat is dropped and the first value wins (rule 8).
+const SINGLE_FIELDS = new Set([
+  "age",
+  "authorization",
+  "content-length",
+  "content-type",
+  "etag",
+  "expires",
+  "from",
+  "host",
+  "if-modified-since",
+  "if-unmodified-since",
+  "last-modified",
+  "location",
+  "max-forwards",
+  "proxy-authorization",
+  "referer",
+  "retry-after",
+  "server",
+  "user-agent",
+]);
+
 function toIncomingHeaders(input: InjectOptions["headers"]): IncomingHeaders {
   const headers: IncomingHeaders = {};
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     const previous = Object.hasOwn(headers, key) ? headers[key] : undefined;
+    if (previous !== undefined && SINGLE_FIELDS.has(key)) return;
     // Own properties only: a header named __proto__ must stay data, never a prototype.
     let next: string | string[];
     if (previous === undefined) next = key === "set-cookie" ? [value] : value;
@@ -202,4 +250,64 @@ function toResponseHeaders(headers: OutgoingHeaders | undefined): Record<string,
     Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/**
+ * The request body of an injected request: read once, and when the client goes away (the caller's
+ * `signal` aborts) the pending or next read rejects with `GW_ERR_BODY_ABORTED`, as on a server
+ * whose connection closed (rule 11), and the source is finished.
+ */
+function toAbortableBody(body: NonNullable<InjectOptions["body"]>, signal: AbortSignal): OnceBody {
+  const inner = toRequestBody(body);
+  return new OnceBody(() => abortable(inner[Symbol.asyncIterator](), signal), body);
+}
+
+function abortable(iterator: AsyncIterator<Uint8Array>, signal: AbortSignal): AsyncIterator<Uint8Array> {
+  const aborted = () => {
+    void Promise.resolve(iterator.return?.()).catch(() => {});
+    return new GatewayError("GW_ERR_BODY_ABORTED", undefined, { cause: signal.reason });
+  };
+  return {
+    next() {
+      if (signal.aborted) return Promise.reject(aborted());
+      return new Promise((resolve, reject) => {
+        const onAbort = () => reject(aborted());
+        signal.addEventListener("abort", onAbort, { once: true });
+        iterator.next().then(
+          (result) => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(result);
+          },
+          (error) => {
+            signal.removeEventListener("abort", onAbort);
+            reject(error);
+          },
+        );
+      });
+    },
+    return: async () => {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+// What Node's writeHead accepts, so inject refuses what a server would (rules 14, 15): a token for
+// a name; HTAB, visible ASCII and 0x80-0xFF in a value or reason phrase.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** The checks a Node server's `writeHead` makes on a response head, with the spec's codes. */
+function checkHead(response: GatewayResponse): void {
+  if (response.statusText !== undefined && !FIELD_VALUE.test(response.statusText)) {
+    throw new GatewayError("GW_ERR_INVALID_STATUS", `statusText ${JSON.stringify(response.statusText.slice(0, 64))}`);
+  }
+  for (const [name, value] of Object.entries(response.headers ?? {})) {
+    if (!TOKEN.test(name)) throw new GatewayError("GW_ERR_INVALID_HEADER", `name ${JSON.stringify(name.slice(0, 64))}`);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === "string" && !FIELD_VALUE.test(item)) {
+        throw new GatewayError("GW_ERR_INVALID_HEADER", `value of ${JSON.stringify(name)}`);
+      }
+    }
+  }
 }

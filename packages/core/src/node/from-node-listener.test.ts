@@ -608,6 +608,7 @@ describe("fromNodeListener: fusion (rule 35)", () => {
     const fused = (app as { [kNodeListener]?: unknown })[kNodeListener];
     expect(typeof fused).toBe("function");
     expect(toNodeListener(app)).toBe(fused);
+    expect(fromNodeListener(toNodeListener(app))).toBe(app);
     expect(toNodeListener(app, { fuse: false })).not.toBe(fused);
     expect(
       (fromNodeListener((_req, res) => void res.end(), { fuse: false }) as { [kNodeListener]?: unknown })[

@@ -77,7 +77,12 @@ export function fromNodeListener(listener: NodeListener, options: FromNodeListen
     if (request.signal.aborted) return Promise.reject(request.signal.reason);
     return new Exchange(request).run(listener);
   } as GatewayApp & { [kNodeListener]: FusedNodeListener };
-  if (options.fuse !== false) app[kNodeListener] = toFusedListener(listener);
+  if (options.fuse !== false) {
+    const fused = toFusedListener(listener) as FusedNodeListener & { [kGatewayApp]?: GatewayApp };
+    // Marked as toNodeListener marks its listeners, so fromNodeListener(toNodeListener(app)) is `app` here too.
+    fused[kGatewayApp] = app;
+    app[kNodeListener] = fused;
+  }
   return app;
 }
 

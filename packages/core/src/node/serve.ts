@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GatewayApp } from "../types.js";
-import { type NodeListenerOptions, toNodeListener } from "./to-node-listener.js";
+import { type NodeListenerOptions, toServerListener } from "./to-node-listener.js";
 
 /** Options for {@link serve}. */
 export interface ServeOptions extends NodeListenerOptions {
@@ -39,7 +39,7 @@ export interface RunningServer {
  * ```
  */
 export async function serve(app: GatewayApp, options: ServeOptions = {}): Promise<RunningServer> {
-  const listener = toNodeListener(app, options);
+  const listener = toServerListener(app, options);
   await app.startup?.();
   const server = createServer(listener);
   const host = options.host ?? "127.0.0.1";

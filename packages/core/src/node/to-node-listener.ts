@@ -1,5 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { GatewayError } from "../errors.js";
+import { isBodyUsed } from "../request-body.js";
+import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
 import { closeConnection, sendResponse } from "./send-response.js";
 import { toGatewayRequest } from "./to-gateway-request.js";
@@ -28,8 +30,15 @@ export const kGatewayApp = Symbol.for("gangway.app");
 /** Marks an app made by fromNodeListener with the listener it runs. */
 export const kNodeListener = Symbol.for("gangway.nodeListener");
 
-/** A Node listener made from a gateway app; `[kGatewayApp]` is that app. */
-export type GatewayNodeListener = RequestListener & { [kGatewayApp]?: GatewayApp };
+/**
+ * A Node listener made from a gateway app; `[kGatewayApp]` is that app. Called Connect-style with
+ * a `next`, it hands errors from before commit to it instead of answering 500.
+ */
+export type GatewayNodeListener = ((
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void) & { [kGatewayApp]?: GatewayApp };
 
 /**
  * Serves a gateway app from Node's `http` server: `http.createServer(toNodeListener(app))`. It
@@ -49,12 +58,40 @@ export function toNodeListener(app: GatewayApp, options: NodeListenerOptions = {
   const fused = (app as { [kNodeListener]?: RequestListener })[kNodeListener];
   if (fused !== undefined && options.fuse !== false) return fused;
   const onError = options.onError ?? logError;
-  const listener: GatewayNodeListener = function gatewayListener(req, res) {
+  const listener: GatewayNodeListener = function gatewayListener(req, res, next?: (error?: unknown) => void) {
     // node:http ignores the listener's return value; handle() never rejects.
-    void handle(app, req, res, onError);
+    void handle(app, req, res, onError, next);
   };
   listener[kGatewayApp] = app;
   return listener;
+}
+
+/**
+ * The listener `serve()` runs: `toNodeListener(app, options)`, except that a fused listener (the
+ * Node listener a `fromNodeListener` product carries, rule 35) is handed a `next`. A fused
+ * listener answers an error before commit itself when it has none, and `onError` would never hear
+ * of it; with this `next` the error is reported and answered as on the unfused path, so fusion
+ * changes nothing an operator observes (rule 24). A `next()` without an error is "not mine": 404.
+ *
+ * @example
+ * ```ts
+ * createServer(toServerListener(fromExpress(legacy), { onError: report })).listen(3000);
+ * ```
+ */
+export function toServerListener(app: GatewayApp, options: NodeListenerOptions = {}): RequestListener {
+  const listener = toNodeListener(app, options);
+  if ((app as { [kNodeListener]?: unknown })[kNodeListener] !== listener) return listener;
+  const onError = options.onError ?? logError;
+  return function fusedServerListener(req, res) {
+    listener(req, res, (error?: unknown) => {
+      const method = req.method ?? "GET";
+      const answered =
+        error === undefined || error === null
+          ? sendResponse(res, method, pass())
+          : answerError(res, toHeadError(error, res), undefined, onError, method);
+      answered.catch(() => res.destroy());
+    });
+  };
 }
 
 async function handle(
@@ -62,6 +99,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   onError: NonNullable<NodeListenerOptions["onError"]>,
+  next: ((error?: unknown) => void) | undefined,
 ): Promise<void> {
   const controller = new AbortController();
   // The client went away before the response completed (rule 11) — not the end of the request body.
@@ -72,15 +110,96 @@ async function handle(
   let request: GatewayRequest | undefined;
   try {
     request = toGatewayRequest(req, controller.signal, { "gangway.version": "1.0", "node.req": req, "node.res": res });
-    await sendResponse(res, req.method ?? "GET", await app(request));
-  } catch (error) {
-    await answerError(res, error, request, onError);
+    const response = await app(request);
+    if (leavesLargeBodyUnread(req, request, false)) res.setHeader("connection", "close");
+    await sendResponse(res, req.method ?? "GET", response);
+  } catch (thrown) {
+    const error = toHeadError(thrown, res);
+    // Called Connect-style with a `next` (fromNodeListener passes one), an error before commit
+    // goes to the host's error path (rule 27), as the fused listener's would.
+    if (next !== undefined && !res.headersSent && !res.destroyed) next(error);
+    else {
+      if (!res.headersSent && leavesLargeBodyUnread(req, request, true)) res.setHeader("connection", "close");
+      await answerError(res, error, request, onError);
+    }
   } finally {
     res.off("close", onClose);
   }
-  // An app that answered without reading the upload: let Node discard the rest, so a keep-alive
-  // connection can carry the next request.
-  if (!req.complete && !req.destroyed) req.resume();
+  if (!req.complete && !req.destroyed) discardUnread(req, res);
+}
+
+// How much of an unread upload a server reads and throws away to keep a keep-alive connection
+// (as @hono/node-server's autoCleanupIncoming does); past either bound it closes the connection.
+const DRAIN_BYTES = 64 * 1024;
+const DRAIN_MS = 500;
+// After closing, what still arrives is read and dropped for this long: closing a socket with
+// unread data resets it, and a reset can destroy the response before the client has read it.
+const LINGER_MS = 1000;
+
+/**
+ * Whether the response leaves behind a body too large to drain: the app answered without touching
+ * it, or failed. The response then says `connection: close`, so a keep-alive client does not send
+ * its next request on a connection about to close.
+ */
+function leavesLargeBodyUnread(req: IncomingMessage, request: GatewayRequest | undefined, failed: boolean): boolean {
+  if (req.complete || request?.body === null || (!failed && isBodyUsed(request?.body))) return false;
+  const length = Number(req.headers["content-length"] ?? Number.POSITIVE_INFINITY);
+  return !(length <= DRAIN_BYTES);
+}
+
+/**
+ * Discards what the app left unread of the request body, so a keep-alive connection can carry the
+ * next request — up to DRAIN_BYTES or DRAIN_MS. Past that, the connection is ended once the
+ * response is out: a client must not hang uploading a body nobody reads.
+ */
+function discardUnread(req: IncomingMessage, res: ServerResponse): void {
+  let drained = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    req.off("data", count);
+    req.off("end", stop);
+    req.off("close", stop);
+  };
+  const giveUp = () => {
+    stop();
+    // Still flowing, so the socket is read (and dropped) while it lingers.
+    req.on("data", () => {});
+    const socket = req.socket;
+    const end = () => {
+      socket.end();
+      const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+      socket.once("close", () => clearTimeout(linger));
+    };
+    if (res.writableFinished || res.destroyed) end();
+    else res.once("finish", end).once("close", end);
+  };
+  const count = (chunk: Buffer) => {
+    drained += chunk.byteLength;
+    if (drained > DRAIN_BYTES) giveUp();
+  };
+  const timer = setTimeout(giveUp, DRAIN_MS);
+  req.on("data", count).once("end", stop).once("close", stop);
+}
+
+// Node's writeHead refuses a bad header or reason phrase with these codes (ERR_INVALID_CHAR for
+// CR, LF or NUL; ERR_INVALID_HTTP_TOKEN for a bad name): they are the app's malformed response.
+const HEAD_ERRORS = new Set(["ERR_INVALID_CHAR", "ERR_INVALID_HTTP_TOKEN", "ERR_HTTP_INVALID_HEADER_VALUE"]);
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Node's refusal of a response head, before commit, as the spec's error (rule 25):
+ * `GW_ERR_INVALID_STATUS` for the reason phrase, else `GW_ERR_INVALID_HEADER`. The reason phrase
+ * that failed is taken back, or the error response would go out under it (or fail on it again).
+ */
+function toHeadError(error: unknown, res: ServerResponse): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (res.headersSent || typeof code !== "string" || !HEAD_ERRORS.has(code)) return error;
+  const badReason = typeof res.statusMessage === "string" && !REASON_PHRASE.test(res.statusMessage);
+  // writeHead keeps the phrase of a failed call and reuses it when given none.
+  res.statusMessage = "";
+  return new GatewayError(badReason ? "GW_ERR_INVALID_STATUS" : "GW_ERR_INVALID_HEADER", (error as Error).message, {
+    cause: error,
+  });
 }
 
 async function answerError(
@@ -88,9 +207,13 @@ async function answerError(
   error: unknown,
   request: GatewayRequest | undefined,
   onError: NonNullable<NodeListenerOptions["onError"]>,
+  method = request?.method ?? "GET",
 ): Promise<void> {
   let replacement: GatewayResponse | undefined;
-  if (!(request?.signal.aborted && isDisconnect(error))) {
+  // A body that failed because the client left (a Fetch body aborting with the signal) comes
+  // wrapped as GW_ERR_RESPONSE_ABORTED: the disconnect is its cause, and it is not reported (rule 26).
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (!(request?.signal.aborted && (isDisconnect(error) || isDisconnect(cause)))) {
     try {
       replacement = (await onError(error, request)) || undefined;
     } catch (hookError) {
@@ -102,14 +225,21 @@ async function answerError(
     return;
   }
   try {
-    await sendResponse(res, request?.method ?? "GET", replacement ?? errorResponse(error));
+    await sendResponse(res, method, replacement ?? errorResponse(error));
   } catch (sendError) {
     logError(sendError);
-    if (!res.headersSent) {
-      res
-        .writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": 21 })
-        .end("Internal Server Error");
-    } else closeConnection(res);
+    try {
+      if (res.headersSent) closeConnection(res);
+      else {
+        res.statusMessage = "";
+        res
+          .writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": 21 })
+          .end("Internal Server Error");
+      }
+    } catch {
+      // Nothing sensible can go out any more; never let it become an unhandled rejection.
+      res.destroy();
+    }
   }
 }
 
@@ -139,6 +269,7 @@ export function errorResponse(error: unknown): GatewayResponse {
 function isDisconnect(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return (
+    code === "GW_ERR_BODY_ABORTED" ||
     code === "ECONNRESET" ||
     code === "EPIPE" ||
     code === "ERR_STREAM_PREMATURE_CLOSE" ||

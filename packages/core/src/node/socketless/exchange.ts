@@ -5,6 +5,7 @@ import type { GatewayRequest, GatewayResponse, OutgoingHeaders } from "../../typ
 import type { NodeListener } from "../from-node-listener.js";
 import { errorResponse } from "../to-node-listener.js";
 import { answer } from "./answer.js";
+import { type BodySource, deferred, done, ResponseBody, type Waiting } from "./body.js";
 import { SocketlessRequest } from "./incoming.js";
 import { type OutgoingInternals, type ResponseSink, SocketlessResponse } from "./response.js";
 import { HIGH_WATER_MARK, type SocketHost, SocketlessSocket } from "./socket.js";
@@ -28,12 +29,6 @@ interface IncomingInternals {
   _dump(): void;
 }
 
-interface Waiting {
-  promise: Promise<IteratorResult<Uint8Array>>;
-  resolve(result: IteratorResult<Uint8Array>): void;
-  reject(error: unknown): void;
-}
-
 /**
  * One request through a socketless pair: the stand-in socket, the `IncomingMessage` and
  * `ServerResponse` the listener gets, and the wire between the listener and the gateway caller.
@@ -48,10 +43,12 @@ interface Waiting {
  *
  * @example
  * ```ts
- * const response = await new Exchange(request).run((req, res) => res.end("hi"));
+ * const response = await new Exchange(request).run((_req, res) => {
+ *   res.end("hi");
+ * });
  * ```
  */
-export class Exchange implements SocketHost, ResponseSink {
+export class Exchange implements SocketHost, ResponseSink, BodySource {
   readonly request: GatewayRequest;
   readonly socket: SocketlessSocket;
   readonly req: SocketlessRequest;
@@ -185,7 +182,6 @@ export class Exchange implements SocketHost, ResponseSink {
     if (this.#completed || (this.#queue.length === 0 && !this.#ended)) this.socket.destroy();
   }
 
-  /** The consumer's `next()`. @internal */
   pull(): Promise<IteratorResult<Uint8Array>> {
     const queue = this.#queue;
     if (queue.length > 0) {
@@ -204,7 +200,7 @@ export class Exchange implements SocketHost, ResponseSink {
     return waiting.promise;
   }
 
-  /** The consumer's `return()`: it stopped before the end, so the client went away (rule 11). @internal */
+  /** The consumer stopped before the end: the client went away (rule 11). */
   cancel(): Promise<IteratorResult<Uint8Array>> {
     const waiting = this.#waiting;
     this.#waiting = undefined;
@@ -343,27 +339,6 @@ export class Exchange implements SocketHost, ResponseSink {
   }
 }
 
-/** The body of a streamed socketless response: the bytes the listener writes, chunk by chunk, unframed. */
-class ResponseBody implements AsyncIterableIterator<Uint8Array> {
-  readonly #exchange: Exchange;
-
-  constructor(exchange: Exchange) {
-    this.#exchange = exchange;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<Uint8Array>> {
-    return this.#exchange.pull();
-  }
-
-  return(): Promise<IteratorResult<Uint8Array>> {
-    return this.#exchange.cancel();
-  }
-}
-
 /** Whether anyone listens for the events dumping a request would emit. */
 function isObserved(req: SocketlessRequest): boolean {
   return req.listenerCount("end") > 0 || req.listenerCount("close") > 0 || req.listenerCount("data") > 0;
@@ -383,20 +358,6 @@ let kNeedDrain: symbol | null | undefined;
 function clearNeedDrain(res: ServerResponse): void {
   kNeedDrain ??= Object.getOwnPropertySymbols(res).find((symbol) => symbol.description === "kNeedDrain") ?? null;
   if (kNeedDrain !== null) (res as unknown as Record<symbol, boolean>)[kNeedDrain] = false;
-}
-
-function done(): IteratorReturnResult<undefined> {
-  return { done: true, value: undefined };
-}
-
-function deferred(): Waiting {
-  let resolve!: Waiting["resolve"];
-  let reject!: Waiting["reject"];
-  const promise = new Promise<IteratorResult<Uint8Array>>((ok, fail) => {
-    resolve = ok;
-    reject = fail;
-  });
-  return { promise, resolve, reject };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
