@@ -30,7 +30,8 @@ export const behaviour: Behaviour = ({ start }) => {
     const client = await start(app);
     const response = await client.send({ url: "/ticks" });
     const iterator = response.body[Symbol.asyncIterator]();
-    expect(Buffer.from((await iterator.next()).value!).toString()).toBe("tick 1\n");
+    // Reads may coalesce chunks on a busy multi-hop path; the first read starts with the first tick.
+    expect(Buffer.from((await iterator.next()).value!).toString()).toMatch(/^tick 1\n/);
     response.abort();
     await waitFor(() => signalAborted && returned > 0, "abort and return()");
     const producedAtAbort = produced;
