@@ -24,10 +24,12 @@ export { errorCatalogue, GatewayError, type GatewayErrorCode, type GatewayErrorO
 export { empty, html, isPass, json, pass, type ResponseInit, redirect, text } from "./response.js";
 export { type BodyReader, discardBody, openBody } from "./body-reader.js";
 export { checkResponse, isBodiless } from "./check-response.js";
+export { HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
 
 // Request bodies
 export { isBodyUsed, OnceBody, toRequestBody, unwrapBody } from "./request-body.js";
 export { DEFAULT_BODY_LIMIT, type ReadOptions, readBytes, readForm, readJson, readText } from "./read-body.js";
+export { consumedBody, encodeParsedBody, fromParsedBody, fromRecoveredBytes, type ParsedBody } from "./host-body.js";
 
 // Node server
 export {
@@ -40,7 +42,7 @@ export {
 } from "./node/to-node-listener.js";
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
 export { closeConnection, declaredLength, sendResponse, toNodeHeaders } from "./node/send-response.js";
-export { splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
+export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
 
 // Testing
 export { type InjectOptions, type InjectResponse, inject } from "./inject.js";

@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import {
+  consumedBody,
   discardBody,
+  fromParsedBody,
   type GatewayApp,
   GatewayError,
   type GatewayRequest,
@@ -14,7 +16,6 @@ import { errorCodes, type FastifyPluginCallback, type FastifyReply, type Fastify
 import { limitBody, overLimit, toHostError } from "./body-limit.js";
 import { fastifyOrigin } from "./fuse.js";
 import { canFuse, fusedHandler } from "./fused-handler.js";
-import { consumedBody, fromHostBody } from "./host-body.js";
 import { toMountPoint } from "./mount-point.js";
 import { sendReply } from "./send-reply.js";
 // Types `request.env["fastify.request"]` and `["fastify.reply"]` for every importer (declaration merging).
@@ -135,7 +136,8 @@ function toGatewayRequest(
   let body: RequestBody | null = null;
   if (hasBody(raw.headers)) {
     if (payload !== undefined) body = limitBody(payload, limitOf(request));
-    else if (request.body !== undefined) ({ body, headers } = fromHostBody(request.body, headers));
+    else if (request.body !== undefined)
+      ({ body, headers } = fromParsedBody(request.body, headers, "a Fastify content-type parser"));
     else if (raw.readableDidRead || raw.readableEnded) {
       body = consumedBody("the request stream was read before the app");
     }

@@ -1,8 +1,9 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { GatewayResponse, OutgoingHeaders } from "@gangway/core";
+import { hasBody } from "@gangway/core";
 import type { Middleware, ParameterizedContext } from "koa";
-import { hasBody, isBodyConsumed } from "./host-body.js";
+import { isBodyConsumed } from "./host-body.js";
 import { toMountView } from "./host-path.js";
 import { applyResponse, type KoaReadyResponse, readyResponse } from "./host-response.js";
 import type { KoaRunner } from "./koa-runner.js";

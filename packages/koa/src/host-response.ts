@@ -1,5 +1,12 @@
 import type { Readable } from "node:stream";
-import { type BodyReader, GatewayError, type GatewayResponse, type OutgoingHeaders, openBody } from "@gangway/core";
+import {
+  type BodyReader,
+  GatewayError,
+  type GatewayResponse,
+  HOP_BY_HOP_HEADERS,
+  type OutgoingHeaders,
+  openBody,
+} from "@gangway/core";
 import type { ParameterizedContext } from "koa";
 import { BodyStream } from "./body-stream.js";
 
@@ -11,17 +18,6 @@ export interface KoaReadyResponse {
   body: Buffer | Readable | null;
 }
 
-// Framing and connections belong to each hop (rule 16): never copied into the host's response.
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -91,7 +87,7 @@ export function applyResponse(ctx: ParameterizedContext, ready: KoaReadyResponse
       for (const name of Object.keys(headers)) {
         const value = headers[name];
         const lower = name.toLowerCase();
-        if (value === undefined || HOP_BY_HOP.has(lower)) continue;
+        if (value === undefined || HOP_BY_HOP_HEADERS.has(lower)) continue;
         if (lower === "set-cookie")
           ctx.append("Set-Cookie", typeof value === "string" ? value : [...(value as string[])]);
         else ctx.set(name, Array.isArray(value) ? [...value] : String(value));

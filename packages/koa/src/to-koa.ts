@@ -6,6 +6,7 @@ import {
   GatewayError,
   type GatewayRequest,
   getGatewayRequest,
+  hasBody,
   isBodyUsed,
   isPass,
   OnceBody,
@@ -13,7 +14,7 @@ import {
 import type { Middleware, ParameterizedContext } from "koa";
 import { koaRunnerOf } from "./fuse.js";
 import { fusedMiddleware } from "./fused-middleware.js";
-import { fromHostBody, hasBody, isBodyConsumed } from "./host-body.js";
+import { fromHostBody, isBodyConsumed } from "./host-body.js";
 import { toMountView } from "./host-path.js";
 import { applyResponse, readyResponse } from "./host-response.js";
 import "./env.js";
