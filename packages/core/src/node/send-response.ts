@@ -21,9 +21,12 @@ export async function sendResponse(res: ServerResponse, method: string, response
   checkResponse(response);
   const { status } = response;
   const noContent = status < 200 || status === 204 || status === 205 || status === 304;
-  const opened = openBody(response.body);
-  if (opened === null || opened instanceof Uint8Array) {
-    const length = opened === null ? 0 : opened.byteLength;
+  // A string goes to `end()` as a string: Node then sends head and body in one write, where a
+  // Buffer body would cost a second buffer and a writev.
+  const body = response.body;
+  const opened = typeof body === "string" ? body : openBody(body);
+  if (opened === null || typeof opened === "string" || opened instanceof Uint8Array) {
+    const length = opened === null ? 0 : typeof opened === "string" ? Buffer.byteLength(opened) : opened.byteLength;
     // 1xx/204/304 carry no content-length; 205 says "0" (RFC 9110 §15.3.6); HEAD carries GET's.
     const headers = toNodeHeaders(response.headers, noContent && status !== 205 ? -1 : status === 205 ? 0 : length);
     const declared = declaredLength(headers);

@@ -50,7 +50,8 @@ export function hasBody(req: IncomingMessage): boolean {
 
 /**
  * Builds the gateway request for a Node request (rules 3–13). The headers object is Node's own
- * (no copy); the body is the `IncomingMessage` behind a read-once guard.
+ * (no copy); the body is the `IncomingMessage` behind a read-once guard; `signal` may be given as
+ * a function, called the first time someone reads `request.signal`.
  *
  * @example
  * ```ts
@@ -58,7 +59,11 @@ export function hasBody(req: IncomingMessage): boolean {
  * const request = toGatewayRequest(req, controller.signal, { "node.req": req });
  * ```
  */
-export function toGatewayRequest(req: IncomingMessage, signal: AbortSignal, env: GatewayEnv): GatewayRequest {
+export function toGatewayRequest(
+  req: IncomingMessage,
+  signal: AbortSignal | (() => AbortSignal),
+  env: GatewayEnv,
+): GatewayRequest {
   const method = req.method ?? "GET";
   const { path, query, authority } = splitTarget(req.url ?? "/", method);
   const socket = req.socket;
@@ -73,7 +78,12 @@ export function toGatewayRequest(req: IncomingMessage, signal: AbortSignal, env:
     // destroyOnReturn: false — an app that stops reading early must not tear down the socket the
     // response still has to go out on.
     body: hasBody(req) ? new OnceBody(() => req.iterator({ destroyOnReturn: false }), req) : null,
-    signal,
+    // Made on first use: most apps never look, and an AbortController costs more than the rest of
+    // the request. A spread (`{ ...request }`) reads it, so derived requests share the same signal.
+    get signal() {
+      if (typeof signal === "function") signal = signal();
+      return signal;
+    },
     remoteAddress: socket.remoteAddress,
     env,
   };

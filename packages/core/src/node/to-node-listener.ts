@@ -83,6 +83,16 @@ export function toServerListener(app: GatewayApp, options: NodeListenerOptions =
   if ((app as { [kNodeListener]?: unknown })[kNodeListener] !== listener) return listener;
   const onError = options.onError ?? logError;
   return function fusedServerListener(req, res) {
+    // The fused listener never reaches handle(): bound what is drained of an unread body here.
+    // Node has started discarding it by now without a count, so decide by the declared length.
+    res.once("finish", () => {
+      if (req.complete || req.destroyed) return;
+      // A declared length past the bound is not worth draining; a chunked body gets DRAIN_MS.
+      if (Number(req.headers["content-length"]) > DRAIN_BYTES) return endConnection(req.socket);
+      const timer = setTimeout(() => endConnection(req.socket), DRAIN_MS);
+      const stop = () => clearTimeout(timer);
+      req.once("end", stop).once("close", stop);
+    });
     listener(req, res, (error?: unknown) => {
       const method = req.method ?? "GET";
       const answered =
@@ -101,15 +111,24 @@ async function handle(
   onError: NonNullable<NodeListenerOptions["onError"]>,
   next: ((error?: unknown) => void) | undefined,
 ): Promise<void> {
-  const controller = new AbortController();
   // The client went away before the response completed (rule 11) — not the end of the request body.
+  // The controller is made only if the app reads `request.signal`: most never do.
+  let controller: AbortController | undefined;
+  let clientGone = false;
   const onClose = () => {
-    if (!res.writableFinished) controller.abort();
+    if (res.writableFinished) return;
+    clientGone = true;
+    controller?.abort();
+  };
+  const signal = () => {
+    controller = new AbortController();
+    if (clientGone) controller.abort();
+    return controller.signal;
   };
   res.once("close", onClose);
   let request: GatewayRequest | undefined;
   try {
-    request = toGatewayRequest(req, controller.signal, { "gangway.version": "1.0", "node.req": req, "node.res": res });
+    request = toGatewayRequest(req, signal, { "gangway.version": "1.0", "node.req": req, "node.res": res });
     const response = await app(request);
     if (leavesLargeBodyUnread(req, request, false)) res.setHeader("connection", "close");
     await sendResponse(res, req.method ?? "GET", response);
@@ -164,12 +183,7 @@ function discardUnread(req: IncomingMessage, res: ServerResponse): void {
     stop();
     // Still flowing, so the socket is read (and dropped) while it lingers.
     req.on("data", () => {});
-    const socket = req.socket;
-    const end = () => {
-      socket.end();
-      const linger = setTimeout(() => socket.destroy(), LINGER_MS);
-      socket.once("close", () => clearTimeout(linger));
-    };
+    const end = () => endConnection(req.socket);
     if (res.writableFinished || res.destroyed) end();
     else res.once("finish", end).once("close", end);
   };
@@ -179,6 +193,18 @@ function discardUnread(req: IncomingMessage, res: ServerResponse): void {
   };
   const timer = setTimeout(giveUp, DRAIN_MS);
   req.on("data", count).once("end", stop).once("close", stop);
+}
+
+/**
+ * Ends a connection whose response is out, then reads and drops what still arrives for LINGER_MS
+ * before destroying it: closing with unread data would reset the connection, and a reset can
+ * destroy the response before the client has read it.
+ */
+function endConnection(socket: IncomingMessage["socket"]): void {
+  if (socket.destroyed) return;
+  socket.end();
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once("close", () => clearTimeout(linger));
 }
 
 // Node's writeHead refuses a bad header or reason phrase with these codes (ERR_INVALID_CHAR for
@@ -194,6 +220,9 @@ const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 function toHeadError(error: unknown, res: ServerResponse): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (res.headersSent || typeof code !== "string" || !HEAD_ERRORS.has(code)) return error;
+  // writeHead sets the phrase before it checks anything: without one, the error is not from this
+  // response's head (an adapter's inner response failed), and it is left as it came.
+  if (res.statusMessage === undefined) return error;
   const badReason = typeof res.statusMessage === "string" && !REASON_PHRASE.test(res.statusMessage);
   // writeHead keeps the phrase of a failed call and reuses it when given none.
   res.statusMessage = "";
