@@ -67,7 +67,7 @@ export function toGatewayRequest(
   const method = req.method ?? "GET";
   const { path, query, authority } = splitTarget(req.url ?? "/", method);
   const socket = req.socket;
-  return {
+  const request: Omit<GatewayRequest, "signal"> = {
     method,
     scheme: (socket as TLSSocket).encrypted ? "https" : "http",
     authority: authority ?? req.headers.host ?? `${socket.localAddress ?? "localhost"}:${socket.localPort ?? 80}`,
@@ -78,13 +78,30 @@ export function toGatewayRequest(
     // destroyOnReturn: false — an app that stops reading early must not tear down the socket the
     // response still has to go out on.
     body: hasBody(req) ? new OnceBody(() => req.iterator({ destroyOnReturn: false }), req) : null,
-    // Made on first use: most apps never look, and an AbortController costs more than the rest of
-    // the request. A spread (`{ ...request }`) reads it, so derived requests share the same signal.
-    get signal() {
-      if (typeof signal === "function") signal = signal();
-      return signal;
-    },
     remoteAddress: socket.remoteAddress,
     env,
   };
+  if (typeof signal !== "function") {
+    (request as { signal?: AbortSignal }).signal = signal;
+    return request as GatewayRequest;
+  }
+  (request as unknown as { [kSignal]: () => AbortSignal })[kSignal] = signal;
+  return Object.defineProperty(request, "signal", lazySignal) as GatewayRequest;
 }
+
+// The signal is made on first read: most apps never look, and an AbortController costs more than
+// the rest of the request. One shared accessor keeps every request on the same hidden class (a
+// getter in each object literal would make a new one per request). A spread (`{ ...request }`)
+// reads it, so derived requests carry the same signal as a plain value.
+const kSignal = Symbol("gangway.signal");
+const lazySignal: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: { [kSignal]: (() => AbortSignal) | AbortSignal }): AbortSignal {
+    const source = this[kSignal];
+    if (typeof source !== "function") return source;
+    const made = source();
+    this[kSignal] = made;
+    return made;
+  },
+};
