@@ -1,0 +1,184 @@
+/**
+ * The report as markdown: the machine, the method, one table per workload, the slow-reader table,
+ * and each bar met or missed.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism, totalmem } from "node:os";
+import { CLOCK_TICKS } from "./proc.mjs";
+import { pinning } from "./processes.mjs";
+import { slowReader, workloads } from "./workloads.mjs";
+
+const benchModules = new URL("../node_modules/", import.meta.url);
+
+const PACKAGES = [
+  "@gangway/core",
+  "@gangway/express",
+  "@gangway/koa",
+  "@gangway/fastify",
+  "express",
+  "koa",
+  "fastify",
+  "@fastify/express",
+  "koa-connect",
+  "h3",
+  "srvx",
+  "hono",
+  "@hono/node-server",
+  "light-my-request",
+  "autocannon",
+];
+
+/** The machine and software the numbers came from. */
+export function describeMachine() {
+  let cpu = "unknown";
+  try {
+    cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpu;
+  } catch {}
+  const versions = {};
+  for (const name of PACKAGES) {
+    try {
+      // Read from disk: some packages (srvx, hono) do not export their package.json.
+      versions[name] = JSON.parse(readFileSync(new URL(`${name}/package.json`, benchModules), "utf8")).version;
+    } catch {
+      versions[name] = "not installed";
+    }
+  }
+  return {
+    cores: availableParallelism(),
+    cpu,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    versions,
+    pinning: pinning ? `server on core ${pinning.server}, load on core ${pinning.load} (taskset)` : "none",
+  };
+}
+
+const fmt = {
+  int: (value) => (value === undefined ? "n/a" : Math.round(value).toLocaleString("en-US")),
+  fixed: (digits) => (value) => (value === undefined ? "n/a" : value.toFixed(digits)),
+  percent: (value) => (value === undefined ? "n/a" : `${Math.round(value * 100)}%`),
+};
+
+function ratioCell(value, against) {
+  return value === undefined ? "—" : `${value.toFixed(2)} (${against})`;
+}
+
+/** A markdown table; a header starting lower-case is a text column, left-aligned, the rest numbers. */
+function table(header, rows) {
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((cell) => (/^[a-z]/.test(cell) ? "---" : "---:")).join(" | ")} |`,
+  ];
+  for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
+  return lines.join("\n");
+}
+
+/** The table of one workload; scenarios with no numbers get a row saying why. */
+export function workloadTable(rows, scenarios, notRun, workload) {
+  const header = [
+    "scenario",
+    "path",
+    "Req/s",
+    "Spread (min–max)",
+    "P99 ms",
+    "CPU µs/req",
+    "Server CPU",
+    "Others on its core",
+    "Peak RSS MiB",
+    "× baseline",
+    "× baseline, CPU",
+    "× best peer",
+  ];
+  const body = [];
+  for (const scenario of scenarios) {
+    const row = rows.find((candidate) => candidate.scenario === scenario.name);
+    if (!row) {
+      const reason = notRun(scenario.name, workload);
+      if (reason) body.push([`\`${scenario.name}\``, scenario.label, reason, ...Array(header.length - 3).fill("")]);
+      continue;
+    }
+    body.push([
+      `\`${row.scenario}\``,
+      row.problems ? `${row.label} (${row.problems} bad responses)` : row.label,
+      fmt.int(row.rps),
+      `${fmt.int(row.rpsMin)}–${fmt.int(row.rpsMax)}`,
+      fmt.int(row.p99),
+      fmt.fixed(1)(row.cpuPerRequest),
+      fmt.percent(row.cpuShare),
+      fmt.percent(row.othersShare),
+      fmt.fixed(0)(row.peakRss),
+      ratioCell(row.ratio, row.baseline),
+      ratioCell(row.cpuRatio, row.baseline),
+      ratioCell(row.peerRatio, row.peer),
+    ]);
+  }
+  return table(header, body);
+}
+
+/** The slow-reader table. */
+export function slowTable(rows, scenarios, notRun) {
+  const header = ["scenario", "path", "Idle RSS MiB", "Peak RSS MiB", "Growth MiB", "Growth − native MiB", "Seconds"];
+  const body = [];
+  for (const scenario of scenarios) {
+    const row = rows.find((candidate) => candidate.scenario === scenario.name);
+    if (!row) {
+      const reason = notRun(scenario.name, "slow");
+      if (reason) body.push([`\`${scenario.name}\``, scenario.label, reason, "", "", "", ""]);
+      continue;
+    }
+    body.push([
+      `\`${row.scenario}\``,
+      row.label,
+      fmt.fixed(0)(row.idleRss),
+      fmt.fixed(0)(row.peakRss),
+      fmt.fixed(1)(row.growth),
+      row.overNative === undefined
+        ? "—"
+        : `${row.overNative >= 0 ? "+" : ""}${row.overNative.toFixed(1)} (${row.baseline})`,
+      fmt.fixed(1)(row.seconds),
+    ]);
+  }
+  return table(header, body);
+}
+
+/** The bars, one line each: the verdict by the bar's own measure, and by CPU per request beside it. */
+export function barsTable(checks) {
+  const header = ["bar", "path", "Measured", "Bar", "verdict", "CPU ratio", "by CPU"];
+  const bold = (verdict) => (verdict === "met" || verdict === "missed" ? `**${verdict}**` : verdict);
+  const body = checks.map((check) => [
+    check.bar,
+    `\`${check.scenario}\`${check.baseline ? ` vs \`${check.baseline}\`` : ""}`,
+    check.measured === undefined
+      ? "n/a"
+      : check.unit
+        ? `${check.measured.toFixed(1)} ${check.unit}`
+        : check.measured.toFixed(2),
+    check.threshold,
+    bold(check.verdict),
+    check.cpuRatio === undefined ? "—" : check.cpuRatio.toFixed(2),
+    check.cpuVerdict ?? "—",
+  ]);
+  return table(header, body);
+}
+
+/** The machine and method section shared by both report kinds. */
+export function preamble(machine, settings) {
+  const versions = Object.entries(machine.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ");
+  const loads = Object.entries(workloads)
+    .map(
+      ([name, spec]) =>
+        `${name}: ${spec.connections} connections${spec.pipelining > 1 ? ` × ${spec.pipelining} pipelined` : ""}`,
+    )
+    .join("; ");
+  return [
+    `- Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB; ${machine.platform}; Node ${machine.node}.`,
+    "- Shared: other engineers ran tests on the same two cores during the run, so absolute numbers swing; read the ratios (taken within a round) and the CPU per request.",
+    `- Pinning: ${machine.pinning}. CPU time from /proc/<pid>/stat (utime+stime, ${CLOCK_TICKS} ticks/s), peak RSS from VmHWM (reset per workload through clear_refs).`,
+    `- Packages: ${versions}.`,
+    `- Run: ${settings}.`,
+    `- Load (autocannon): ${loads}. Slow reader: ${slowReader.bytes / 2 ** 20} MiB read ~${slowReader.readBytes / 2 ** 20} MiB at a time with ${slowReader.pauseMs} ms pauses.`,
+  ].join("\n");
+}

@@ -1,0 +1,98 @@
+/**
+ * The two kinds of child process the bench runs: a scenario's server and the load worker, each
+ * pinned to a core of its own with `taskset` when the machine has two or more.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const here = (file) => fileURLToPath(new URL(`../${file}`, import.meta.url));
+
+/** Where servers and load run: `{ server: "0", load: "1" }` when pinning is possible, else `undefined`. */
+export const pinning = availableParallelism() >= 2 && hasTaskset() ? { server: "0", load: "1" } : undefined;
+
+function hasTaskset() {
+  return ["/usr/bin/taskset", "/bin/taskset", "/usr/local/bin/taskset"].some((path) => existsSync(path));
+}
+
+function spawnNode(core, args) {
+  const [command, argv] =
+    core === undefined ? [process.execPath, args] : ["taskset", ["-c", core, process.execPath, ...args]];
+  return spawn(command, argv, { stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/**
+ * Starts `node bench/server.mjs <name>` and resolves with `{ port, pid, stop() }` once it listens,
+ * or `{ skipped }` when it could not be built. `nodeArgs` go before the script (`--cpu-prof`).
+ */
+export function startServer(name, nodeArgs = []) {
+  const child = spawnNode(pinning?.server, [...nodeArgs, here("server.mjs"), name]);
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => {
+      void stop();
+      resolve({ skipped: `did not start in 30 s ${stderr.trim().split("\n").at(-1) ?? ""}` });
+    }, 30_000);
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      let message;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        message = { skipped: `unexpected output: ${line.slice(0, 200)}` };
+      }
+      if (message.port === undefined) resolve({ skipped: message.skipped });
+      else resolve({ port: message.port, pid: message.pid, stop, stderr: () => stderr });
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      resolve({ skipped: `exited with ${code} before listening: ${stderr.trim().split("\n").at(-1) ?? ""}` });
+    });
+  });
+}
+
+/** The load generator as a long-lived worker: `run(command)` resolves with its JSON result. */
+export function startLoadWorker() {
+  const child = spawnNode(pinning?.load, [here("load.mjs"), "--worker"]);
+  child.stderr.pipe(process.stderr);
+  const pending = new Map();
+  let nextId = 0;
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const { id, ...result } = JSON.parse(line);
+    const settle = pending.get(id);
+    pending.delete(id);
+    if (result.failed) settle?.reject(new Error(result.failed));
+    else settle?.resolve(result);
+  });
+  child.once("exit", (code) => {
+    for (const { reject } of pending.values()) reject(new Error(`load worker exited with ${code}`));
+  });
+  return {
+    run(command) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.stdin.write(`${JSON.stringify({ id, ...command })}\n`);
+      });
+    },
+    close() {
+      child.stdin.end();
+      return new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve()));
+    },
+  };
+}
