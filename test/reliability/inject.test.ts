@@ -1,0 +1,4 @@
+import { injectPath } from "../conformance/paths.js";
+import { runReliability } from "./suite.js";
+
+runReliability(injectPath);

@@ -1,0 +1,4 @@
+import { mountPath } from "./paths.js";
+import { runReliability } from "./suite.js";
+
+runReliability(mountPath);

@@ -1,0 +1,4 @@
+import { nodeListenerPath } from "./paths.js";
+import { runReliability } from "./suite.js";
+
+runReliability(nodeListenerPath);

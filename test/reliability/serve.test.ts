@@ -1,0 +1,4 @@
+import { servePath } from "../conformance/paths.js";
+import { runReliability } from "./suite.js";
+
+runReliability(servePath);

@@ -1,0 +1,11 @@
+import { toExpressPath } from "./adapter-paths.js";
+import { bugs, known, tests } from "./known-issues.js";
+import { runReliability } from "./suite.js";
+
+runReliability(toExpressPath, {
+  known: known(
+    [tests.badHead, bugs.writeHeadCodes],
+    [tests.endless, bugs.hostDrain],
+    [tests.wire413, bugs.expressFinalHandler],
+  ),
+});
