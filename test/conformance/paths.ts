@@ -1,4 +1,15 @@
-import { fromNodeListener, type GatewayApp, inject, serve, toNodeListener } from "@gangway/core";
+import {
+  cascade,
+  fromFetch,
+  fromNodeListener,
+  type GatewayApp,
+  inject,
+  mount,
+  pass,
+  serve,
+  toFetch,
+  toNodeListener,
+} from "@gangway/core";
 import { type ClientResponse, HttpClient } from "../helpers/http-client.js";
 import type { ConformancePath, PathClient } from "./suite.js";
 
@@ -120,6 +131,60 @@ export const nodeListenerFusedPath: ConformancePath = {
       fromNodeListener((req, res, next) => inner(req, res, next)),
       { onError: quietErrors },
     );
+    return httpClient(server.url, () => server.close());
+  },
+};
+
+/**
+ * The app under test mounted at "/prefix" behind `serve()`: every URL is sent under "/prefix", so
+ * the behaviours run unchanged and see the rest as `path`, with "/prefix" in `basePath`.
+ */
+export const mountPath: ConformancePath = {
+  name: 'mount({ "/prefix": app }) under serve()',
+  transport: "http",
+  errors: "respond",
+  async start(app) {
+    const server = await serve(mount({ "/prefix": app }), { onError: quietErrors });
+    const client = await httpClient(server.url, () => server.close());
+    return { ...client, send: (request) => client.send({ ...request, url: `/prefix${request.url}` }) };
+  },
+};
+
+/** The app under test as the second app of a cascade whose first app always passes, behind `serve()`. */
+export const cascadePath: ConformancePath = {
+  name: "cascade(pass, app) under serve()",
+  transport: "http",
+  errors: "respond",
+  async start(app) {
+    const server = await serve(
+      cascade(() => pass(), app),
+      { onError: quietErrors },
+    );
+    return httpClient(server.url, () => server.close());
+  },
+};
+
+/** The same cascade through `inject()`: no socket, errors reject. */
+export const cascadeInjectPath: ConformancePath = {
+  name: "cascade(pass, app) under inject()",
+  transport: "inject",
+  errors: "reject",
+  async start(app) {
+    return injectClient(cascade(() => pass(), app));
+  },
+};
+
+/**
+ * A round trip through Fetch: the app becomes a Fetch handler (`toFetch`), which becomes an app
+ * again (`fromFetch`), served over real HTTP. Fusion is off both ways, so every request and
+ * response really is an undici `Request` and `Response` in the middle.
+ */
+export const fetchPath: ConformancePath = {
+  name: "fromFetch(toFetch(app)) in serve()",
+  transport: "http",
+  errors: "respond",
+  async start(app) {
+    const server = await serve(fromFetch(toFetch(app, { fuse: false }), { fuse: false }), { onError: quietErrors });
     return httpClient(server.url, () => server.close());
   },
 };
