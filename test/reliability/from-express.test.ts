@@ -11,8 +11,7 @@ runReliability(fromExpressFusedPath, {
 runReliability(fromExpressPath, {
   known: known(
     [[...tests.afterCommit.slice(0, 3), tests.shortBody, tests.longBody], bugs.socketlessCause],
-    [tests.badHead, bugs.writeHeadCodes],
     [tests.wire413, bugs.expressFinalHandler],
   ),
 });
-runReliability(fromExpressInjectPath, { known: known([tests.badHead, bugs.writeHeadCodes]) });
+runReliability(fromExpressInjectPath);

@@ -4,7 +4,6 @@ import { runReliability } from "./suite.js";
 
 runReliability(toExpressPath, {
   known: known(
-    [tests.badHead, bugs.writeHeadCodes],
     [tests.endless, bugs.hostDrain],
     [tests.wire413, bugs.expressFinalHandler],
   ),

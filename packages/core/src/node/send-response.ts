@@ -4,6 +4,7 @@ import { checkResponse, isBodiless } from "../check-response.js";
 import { GatewayError } from "../errors.js";
 import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 import type { GatewayResponse, OutgoingHeaders } from "../types.js";
+import { toHeadError } from "./head-error.js";
 
 /**
  * Writes a gateway response to a Node `ServerResponse` by the rules of the spec: the commit point
@@ -124,11 +125,16 @@ export function closeConnection(res: ServerResponse): void {
 /**
  * `res.writeHead` without an `undefined` reason in the middle: on-headers (behind compression,
  * express-session, morgan) reads `writeHead(status, undefined, headers)` as having no headers and
- * drops them all.
+ * drops them all. Node's refusal of the head becomes the spec's error.
  */
 function writeHead(res: ServerResponse, status: number, statusText: string | undefined, headers: OutgoingHttpHeaders) {
-  if (statusText === undefined) res.writeHead(status, headers);
-  else res.writeHead(status, statusText, headers);
+  try {
+    if (statusText === undefined) res.writeHead(status, headers);
+    else res.writeHead(status, statusText, headers);
+  } catch (error) {
+    // Every caller (serve(), the to* adapters, the socketless pair) reports Node's refusal alike.
+    throw toHeadError(error, res);
+  }
 }
 
 function drained(res: ServerResponse): Promise<void> {
