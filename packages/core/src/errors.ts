@@ -38,6 +38,11 @@ export const errorCatalogue = {
     message: "the response failed after its headers were sent; the connection was aborted",
   },
   GW_ERR_INVALID_URL: { status: 400, rule: 5, message: "the request target is not a valid origin-form path" },
+  GW_ERR_AMBIGUOUS_PATH: {
+    status: 400,
+    rule: 33,
+    message: "the request path names one mounted app as spelled and another once normalized",
+  },
 } as const;
 
 /** A stable error code from {@link errorCatalogue}. */

@@ -1,7 +1,7 @@
 import { describe } from "./body-reader.js";
 import { withLifecycle } from "./compose.js";
 import { GatewayError } from "./errors.js";
-import { isPlainPath, toPathView, toSegmentKey } from "./normalize-path.js";
+import { isPlainPath, toLiteralKeys, toPathView, toSegmentKey } from "./normalize-path.js";
 import { pass } from "./response.js";
 import type { GatewayApp, GatewayRequest } from "./types.js";
 
@@ -37,6 +37,9 @@ const SLASH = 47;
  *   separators, repeated slashes as one, dot segments resolved — so no spelling of a path reaches an
  *   app other than the one its normalized form names. A path with dot segments is handed on
  *   resolved, with the raw one in `env["gangway.rawPath"]`.
+ * - A path whose raw spelling names another app than its normalized form (`//admin`, `/%61dmin`,
+ *   `/api/../admin`) is refused: `GW_ERR_AMBIGUOUS_PATH`, answered 400. A host guard in front saw
+ *   the raw path, so routing by either form could bypass it.
  * - Without a match the request goes to `fallback`, or is answered `pass()` ("not mine").
  *
  * Prefixes are checked now: each starts with `/`, does not end with `/`, and has no empty segment,
@@ -95,13 +98,20 @@ export function mount(
           : request.env;
       seen = { ...request, path: view.path, env };
     }
-    for (const route of table) {
-      if (matches(route.keys, view.keys)) {
-        const end = view.ends[route.keys.length - 1]!;
-        return route.app({ ...seen, basePath: request.basePath + view.path.slice(0, end), path: view.path.slice(end) });
-      }
+    const route = table.find((candidate) => matches(candidate.keys, view.keys));
+    // A guard in front of Gangway (`app.use("/admin", deny)` in the host) read the raw path. When
+    // the raw spelling names another app than the normalized one (`//admin`, `/%61dmin`,
+    // `/x/../admin`), routing by either would let one side be bypassed: refuse instead (rule 33 (g)).
+    const literal = toLiteralKeys(request.path, caseSensitive);
+    if (route !== table.find((candidate) => matches(candidate.keys, literal))) {
+      throw new GatewayError(
+        "GW_ERR_AMBIGUOUS_PATH",
+        "the path names one mounted app as spelled and another normalized",
+      );
     }
-    return fallback ? fallback(seen) : pass();
+    if (route === undefined) return fallback ? fallback(seen) : pass();
+    const end = view.ends[route.keys.length - 1]!;
+    return route.app({ ...seen, basePath: request.basePath + view.path.slice(0, end), path: view.path.slice(end) });
   }
 
   // Hooks run in order of appearance, which is the caller's order, not the longest-first table's.
@@ -145,6 +155,8 @@ function checkPrefix(prefix: string): string | undefined {
     const key = toSegmentKey(segment);
     if (key === null) return 'holds a "%" not followed by two hex digits';
     if (key === "." || key === "..") return "has a dot segment, which matching resolves away";
+    // Requests spelling the prefix either way would be refused as ambiguous (rule 33 (g)).
+    if (key !== toSegmentKey(segment, true, false)) return `escapes an unreserved character: write ${key}`;
   }
   return undefined;
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { isPlainPath, removeDotSegments, toLowerAscii, toPathView, toSegmentKey } from "./normalize-path.js";
+import {
+  isPlainPath,
+  removeDotSegments,
+  toLiteralKeys,
+  toLowerAscii,
+  toPathView,
+  toSegmentKey,
+} from "./normalize-path.js";
 
 describe("toSegmentKey", () => {
   it.each([
@@ -63,6 +70,21 @@ describe("toPathView", () => {
 
   it("gives a segment with a malformed escape the key null", () => {
     expect(toPathView("/%zzapi/x").keys).toEqual([null, "x"]);
+  });
+});
+
+describe("toLiteralKeys", () => {
+  it.each([
+    ["/api/x", true, ["api", "x"]],
+    ["//api", true, ["", "api"]],
+    ["/%61pi/%2e%2E/caf%c3%a9", true, ["%61pi", "%2E%2E", "caf%C3%A9"]],
+    ["/API/%4A", false, ["api", "%4a"]],
+    ["/api/../admin", true, ["api", "..", "admin"]],
+    ["/%zz", true, [null]],
+    ["/", true, [""]],
+    ["*", true, []],
+  ])("%j (caseSensitive %s) reads literally as %j", (path, caseSensitive, keys) => {
+    expect(toLiteralKeys(path, caseSensitive)).toEqual(keys);
   });
 });
 

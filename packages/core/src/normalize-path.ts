@@ -27,7 +27,8 @@ const PERCENT = 37;
  * The key a single segment (no `/` in it) is compared by: escapes of unreserved characters decoded,
  * other escapes with upper-case hex digits, ASCII letters lower-cased when matching ignores case;
  * `null` when the segment holds a `%` not followed by two hex digits. `%2F`, `%5C` and `\` stay
- * what they are: ordinary segment characters, never separators (rule 33 (b)).
+ * what they are: ordinary segment characters, never separators (rule 33 (b)). With `decode` false,
+ * unreserved escapes stay escapes too: the key of the segment as spelled.
  *
  * @example
  * ```ts
@@ -37,7 +38,7 @@ const PERCENT = 37;
  * toSegmentKey("%zz");         // null
  * ```
  */
-export function toSegmentKey(segment: string, caseSensitive = true): string | null {
+export function toSegmentKey(segment: string, caseSensitive = true, decode = true): string | null {
   let key = segment;
   if (segment.indexOf("%") !== -1) {
     key = "";
@@ -47,7 +48,9 @@ export function toSegmentKey(segment: string, caseSensitive = true): string | nu
       const low = hexValue(segment.charCodeAt(i + 2));
       if (high === -1 || low === -1) return null;
       const code = high * 16 + low;
-      key += segment.slice(from, i) + (isUnreserved(code) ? String.fromCharCode(code) : `%${HEX[high]}${HEX[low]}`);
+      key +=
+        segment.slice(from, i) +
+        (decode && isUnreserved(code) ? String.fromCharCode(code) : `%${HEX[high]}${HEX[low]}`);
       from = i + 3;
     }
     key += segment.slice(from);
@@ -87,6 +90,26 @@ export function toPathView(path: string, caseSensitive = true): PathView {
   // Removing dot segments never creates new ones, so the second view is final.
   const resolved = removeDotSegments(path);
   return { ...toPathView(resolved, caseSensitive), rewritten: true };
+}
+
+/**
+ * The keys of a raw path as a router reading it literally compares them: split on every `/`, so a
+ * repeated slash makes an empty segment; no escape decoded and no dot segment resolved; only the
+ * hex digits of escapes, and letters when matching ignores case, folded. `mount` refuses a path
+ * whose literal keys and normalized view name different apps (rule 33 (g)).
+ *
+ * @example
+ * ```ts
+ * toLiteralKeys("//api/%2e%2E"); // ["", "api", "%2E%2E"]
+ * toLiteralKeys("/%61pi");       // ["%61pi"]
+ * ```
+ */
+export function toLiteralKeys(path: string, caseSensitive = true): (string | null)[] {
+  if (path.charCodeAt(0) !== SLASH) return [];
+  return path
+    .slice(1)
+    .split("/")
+    .map((segment) => toSegmentKey(segment, caseSensitive, false));
 }
 
 /**
