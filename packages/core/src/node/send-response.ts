@@ -19,27 +19,11 @@ import { toHeadError } from "./head-error.js";
  * ```
  */
 export async function sendResponse(res: ServerResponse, method: string, response: GatewayResponse): Promise<void> {
-  checkResponse(response);
+  if (sendWhole(res, method, response)) return;
   const { status } = response;
-  const noContent = status < 200 || status === 204 || status === 205 || status === 304;
-  // A string goes to `end()` as a string: Node then sends head and body in one write, where a
-  // Buffer body would cost a second buffer and a writev.
-  const body = response.body;
-  const opened = typeof body === "string" ? body : openBody(body);
-  if (opened === null || typeof opened === "string" || opened instanceof Uint8Array) {
-    const length = opened === null ? 0 : typeof opened === "string" ? Buffer.byteLength(opened) : opened.byteLength;
-    // 1xx/204/304 carry no content-length; 205 says "0" (RFC 9110 §15.3.6); HEAD carries GET's.
-    const headers = toNodeHeaders(response.headers, noContent && status !== 205 ? -1 : status === 205 ? 0 : length);
-    const declared = declaredLength(headers);
-    if (declared !== -1 && !noContent && method !== "HEAD" && declared !== length) {
-      throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
-    }
-    writeHead(res, status, response.statusText, headers);
-    if (opened === null || noContent || method === "HEAD") res.end();
-    else res.end(opened);
-    return;
-  }
-  if (noContent || isBodiless(status, method)) {
+  // sendWhole took every whole body; what is left is a stream (or not a body at all).
+  const opened = openBody(response.body) as BodyReader;
+  if (isBodiless(status, method)) {
     // HEAD and bodiless statuses: the headers go out and the body is finished unread (rule 17).
     try {
       writeHead(res, status, response.statusText, toNodeHeaders(response.headers, status === 205 ? 0 : -1));
@@ -50,6 +34,40 @@ export async function sendResponse(res: ServerResponse, method: string, response
     return;
   }
   await sendStream(res, response, opened);
+}
+
+/**
+ * Sends a response whose body is whole — a string, bytes or none — synchronously, and returns
+ * `true`; returns `false`, having sent nothing, for a streamed body. Throws what `sendResponse`
+ * would reject with. `serve()` calls it directly for a synchronous app, sparing the awaits of the
+ * general path (rules 17 and 18 as in `sendResponse`).
+ *
+ * @example
+ * ```ts
+ * if (!sendWhole(res, "GET", response)) await sendResponse(res, "GET", response);
+ * ```
+ */
+export function sendWhole(res: ServerResponse, method: string, response: GatewayResponse): boolean {
+  checkResponse(response);
+  const { status, body } = response;
+  // A string goes to `end()` as a string: Node then sends head and body in one write, where a
+  // Buffer body would cost a second buffer and a writev.
+  let length: number;
+  if (body === null || body === undefined) length = 0;
+  else if (typeof body === "string") length = Buffer.byteLength(body);
+  else if (body instanceof Uint8Array) length = body.byteLength;
+  else return false;
+  const noContent = status < 200 || status === 204 || status === 205 || status === 304;
+  // 1xx/204/304 carry no content-length; 205 says "0" (RFC 9110 §15.3.6); HEAD carries GET's.
+  const headers = toNodeHeaders(response.headers, noContent && status !== 205 ? -1 : status === 205 ? 0 : length);
+  const declared = declaredLength(headers);
+  if (declared !== -1 && !noContent && method !== "HEAD" && declared !== length) {
+    throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
+  }
+  writeHead(res, status, response.statusText, headers);
+  if (length === 0 || noContent || method === "HEAD") res.end();
+  else res.end(body);
+  return true;
 }
 
 async function sendStream(res: ServerResponse, response: GatewayResponse, reader: BodyReader): Promise<void> {
