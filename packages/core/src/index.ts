@@ -42,7 +42,7 @@ export {
 } from "./node/to-node-listener.js";
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
 export { toHeadError } from "./node/head-error.js";
-export { closeConnection, declaredLength, sendResponse, toNodeHeaders } from "./node/send-response.js";
+export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";
 export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
 
 // Testing
