@@ -3,6 +3,7 @@ import type { TLSSocket } from "node:tls";
 import { GatewayError } from "../errors.js";
 import { OnceBody } from "../request-body.js";
 import type { GatewayEnv, GatewayRequest } from "../types.js";
+import { toReadableIterator } from "./readable-iterator.js";
 
 declare module "../types.js" {
   interface GatewayEnv {
@@ -75,9 +76,9 @@ export function toGatewayRequest(
     path,
     query,
     headers: req.headers,
-    // destroyOnReturn: false — an app that stops reading early must not tear down the socket the
-    // response still has to go out on.
-    body: hasBody(req) ? new OnceBody(() => req.iterator({ destroyOnReturn: false }), req) : null,
+    // An app that stops reading early must not tear down the socket the response still has to
+    // go out on: the iterator's return() leaves the stream alone.
+    body: hasBody(req) ? new OnceBody(() => toReadableIterator(req), req) : null,
     remoteAddress: socket.remoteAddress,
     env,
   };
