@@ -43,7 +43,7 @@ export {
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
 export { toHeadError } from "./node/head-error.js";
 export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";
-export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
+export { defineLazySignal, hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
 
 // Testing
 export { type InjectOptions, type InjectResponse, inject } from "./inject.js";

@@ -52,7 +52,8 @@ export function hasBody(req: IncomingMessage): boolean {
 /**
  * Builds the gateway request for a Node request (rules 3–13). The headers object is Node's own
  * (no copy); the body is the `IncomingMessage` behind a read-once guard; `signal` may be given as
- * a function, called the first time someone reads `request.signal`.
+ * a function, called whenever someone reads `request.signal`: it makes the signal on its first call
+ * and must return that same signal on every later one.
  *
  * @example
  * ```ts
@@ -86,8 +87,25 @@ export function toGatewayRequest(
     (request as { signal?: AbortSignal }).signal = signal;
     return request as GatewayRequest;
   }
-  (request as unknown as { [kSignal]: () => AbortSignal })[kSignal] = signal;
-  return Object.defineProperty(request, "signal", lazySignal) as GatewayRequest;
+  return defineLazySignal(request, signal);
+}
+
+/**
+ * Gives a request under construction a `signal` made only when someone reads it, through one
+ * accessor shared by every request (rule 11). `source` is called on every read: it makes the
+ * signal on its first call and returns that same signal afterwards. Adapters that build their own
+ * gateway request use it, as `toGatewayRequest` does.
+ *
+ * @example
+ * ```ts
+ * let controller: AbortController | undefined;
+ * const request = defineLazySignal({ method: "GET", path: "/" }, () => (controller ??= new AbortController()).signal);
+ * request.signal.aborted; // false; the controller exists from now on
+ * ```
+ */
+export function defineLazySignal<T extends object>(request: T, source: () => AbortSignal): T & { signal: AbortSignal } {
+  (request as unknown as { [kSignal]: () => AbortSignal })[kSignal] = source;
+  return Object.defineProperty(request, "signal", lazySignal) as T & { signal: AbortSignal };
 }
 
 // The signal is made on first read: most apps never look, and an AbortController costs more than
@@ -98,11 +116,9 @@ const kSignal = Symbol("gangway.signal");
 const lazySignal: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
-  get(this: { [kSignal]: (() => AbortSignal) | AbortSignal }): AbortSignal {
-    const source = this[kSignal];
-    if (typeof source !== "function") return source;
-    const made = source();
-    this[kSignal] = made;
-    return made;
+  // Nothing is written back to the request: it may be frozen (rule 13), or a derived object
+  // (`Object.create(request)`) whose own slot would hide the signal from the original.
+  get(this: { [kSignal]: () => AbortSignal }): AbortSignal {
+    return this[kSignal]();
   },
 };

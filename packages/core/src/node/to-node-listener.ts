@@ -122,8 +122,10 @@ function handle(
     controller?.abort();
   };
   const signal = () => {
-    controller = new AbortController();
-    if (clientGone) controller.abort();
+    if (controller === undefined) {
+      controller = new AbortController();
+      if (clientGone) controller.abort();
+    }
     return controller.signal;
   };
   res.once("close", onClose);
