@@ -1,8 +1,8 @@
-import { createServer, type RequestListener } from "node:http";
+import { createServer, get, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type GatewayApp, GatewayError, type GatewayRequest, json, pass, readText, text } from "@gangway/core";
 import express, { type ErrorRequestHandler } from "express";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { toExpress } from "./to-express.js";
 
 const servers: Array<() => Promise<void>> = [];
@@ -109,6 +109,88 @@ describe("toExpress: the request the app sees", () => {
     expect(signal?.aborted).toBe(false);
     controller.abort();
     await expect.poll(() => signal?.aborted).toBe(true);
+  });
+
+  it("builds request.signal only when the app reads it, already aborted if the client has gone", async () => {
+    // Counts the controllers made in this process; node:http's client below makes none of its own.
+    const made: AbortController[] = [];
+    vi.stubGlobal(
+      "AbortController",
+      class extends AbortController {
+        constructor() {
+          super();
+          made.push(this);
+        }
+      },
+    );
+    let abortedWhenRead: boolean | undefined;
+    const origin = await listen(
+      express()
+        .get(
+          "/plain",
+          toExpress(() => text("no signal read")),
+        )
+        .get(
+          "/late",
+          toExpress((request) => ({
+            status: 200,
+            body: (async function* () {
+              yield Buffer.from("first");
+              await new Promise((resolve) => request.env["node.res"]?.once("close", resolve));
+              abortedWhenRead = request.signal.aborted;
+            })(),
+          })),
+        ),
+    );
+    try {
+      const plain = await new Promise<string>((resolve, reject) => {
+        get(`${origin}/plain`, { agent: false }, (response) => {
+          response.setEncoding("utf8");
+          let body = "";
+          response.on("data", (chunk: string) => (body += chunk)).on("end", () => resolve(body));
+        }).on("error", reject);
+      });
+      expect(plain).toBe("no signal read");
+      expect(made).toHaveLength(0);
+      await new Promise<void>((resolve, reject) => {
+        const request = get(`${origin}/late`, { agent: false }, (response) => {
+          response.once("data", () => {
+            request.destroy();
+            resolve();
+          });
+        }).on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" ? undefined : reject(error)));
+      });
+      await expect.poll(() => abortedWhenRead).toBe(true);
+      expect(made).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it("gives a request derived by prototype the one signal, even when it reads it first", async () => {
+    let derivedSignal: AbortSignal | undefined;
+    let ownSignal: AbortSignal | undefined;
+    const origin = await listen(
+      express().use(
+        toExpress((request) => {
+          derivedSignal = (Object.create(request) as GatewayRequest).signal;
+          ownSignal = request.signal;
+          return {
+            status: 200,
+            body: (async function* () {
+              yield Buffer.from("first");
+              await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+            })(),
+          };
+        }),
+      ),
+    );
+    const controller = new AbortController();
+    const response = await fetch(origin, { signal: controller.signal });
+    await response.body!.getReader().read();
+    expect(derivedSignal).toBe(ownSignal);
+    controller.abort();
+    await expect.poll(() => derivedSignal?.aborted).toBe(true);
   });
 });
 

@@ -91,21 +91,40 @@ async function run(
   next: ExpressNext,
   errors: "next" | "respond",
 ): Promise<void> {
-  const controller = new AbortController();
   // The client went away before the response completed (rule 11) — not the end of the request body.
+  // As in core's handle(): the controller is made only if the app reads `request.signal` (most
+  // never do, and it costs more than the rest of the request); `clientGone` is what the rest of
+  // this function checks, so nothing here reads the signal either.
+  let controller: AbortController | undefined;
+  let clientGone = false;
   const onClose = () => {
-    if (!res.writableFinished) controller.abort();
+    if (res.writableFinished) return;
+    clientGone = true;
+    controller?.abort();
   };
-  res.once("close", onClose);
+  // Idempotent: a request derived by prototype (`Object.create(request)`) that reads `signal`
+  // before the original does calls this again, and both must get the one signal `onClose` aborts.
+  const signal = () => {
+    if (controller === undefined) {
+      controller = new AbortController();
+      if (clientGone) controller.abort();
+    }
+    return controller.signal;
+  };
+  // `on`, not `once`: `close` is emitted at most once, and `once` allocates a wrapper per request;
+  // the listener is removed in `finally` either way.
+  res.on("close", onClose);
   if (res.destroyed) onClose();
   let request: GatewayRequest | undefined;
   let failure: { error: unknown } | undefined;
   let passed = false;
   try {
-    request = toRequest(req, res, controller.signal);
+    request = toRequest(req, res, signal);
     // The request stream itself, not a body rebuilt from what a host parser left in req.body.
     const live = request.body !== null && !isBodyConsumed(req);
-    const response = await app(request);
+    const result = app(request);
+    // A synchronous app's response needs no extra turn of the microtask queue.
+    const response = isThenable(result) ? await result : result;
     // A stream the app started reading cannot be offered to the routes after it (as in cascade,
     // rule 30): then the pass is answered as the 404 it is.
     if (isPass(response) && !(live && isBodyUsed(request.body))) {
@@ -128,18 +147,28 @@ async function run(
   if (!req.complete && !req.destroyed) req.resume();
   if (failure === undefined) return;
   // Once the client has gone, errors are consequences of the disconnect, not app faults (rule 26).
-  if (controller.signal.aborted) return;
+  if (clientGone) return;
   if (errors === "next") next(failure.error);
   else await respondError(res, request?.method ?? req.method ?? "GET", failure.error);
 }
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/** A gateway request while it is being built, before the app sees it. */
+type Building = { -readonly [K in keyof GatewayRequest]: GatewayRequest[K] };
 
 /**
  * The gateway request for an Express request (rules 3–13): the mount prefix from `req.baseUrl`
  * (or, under Connect, what `req.originalUrl` has in front of `req.url`), the rest from `req.url`,
  * and the body as the host left it (rule 34).
+ *
+ * The object core builds is completed in place, not spread into a new one: a spread would read
+ * `signal` and so build the AbortController the lazy accessor exists to spare.
  */
-function toRequest(req: HostRequest, res: ServerResponse, signal: AbortSignal): GatewayRequest {
-  const request = toGatewayRequest(req, signal, {
+function toRequest(req: HostRequest, res: ServerResponse, signal: () => AbortSignal): GatewayRequest {
+  const request: Building = toGatewayRequest(req, signal, {
     "gangway.version": "1.0",
     "node.req": req,
     "node.res": res,
@@ -147,26 +176,34 @@ function toRequest(req: HostRequest, res: ServerResponse, signal: AbortSignal): 
     "express.req": req as never,
     "express.res": res as never,
   });
-  const { basePath, path } = mountSplit(req, request.path);
+  const urlPath = request.path;
+  const originalPath = typeof req.originalUrl === "string" ? pathOf(req.originalUrl) : urlPath;
+  const basePath = mountBase(req, urlPath, originalPath);
+  if (basePath !== "") {
+    request.basePath = basePath;
+    // Under a prefix Express turns `/gw` into `req.url` `/`: `req.originalUrl` tells that case
+    // (`path` `""`) from `/gw/` (`path` `/`).
+    if (urlPath === "/" && originalPath === basePath) request.path = "";
+  }
   // A request without content keeps `body: null` whatever the host did (rule 10).
-  if (request.body === null || !isBodyConsumed(req)) return { ...request, basePath, path };
-  return { ...request, basePath, path, ...fromHostBody(req) };
+  if (request.body !== null && isBodyConsumed(req)) {
+    const { body, headers } = fromHostBody(req);
+    request.body = body;
+    request.headers = headers;
+  }
+  return request;
 }
 
 /**
- * Splits the request path the way the host mounted the middleware (rule 4). Express strips the
- * mount prefix from `req.url` and keeps it in `req.baseUrl`; under a prefix it also turns `/gw`
- * into `req.url` `/` — `req.originalUrl` tells that case (`path` `""`) from `/gw/` (`path` `/`).
+ * The prefix the host mounted the middleware at (rule 4), without a trailing slash. Express strips
+ * it from `req.url` and keeps it in `req.baseUrl`; Connect keeps only `req.originalUrl`.
  */
-function mountSplit(req: HostRequest, urlPath: string): { basePath: string; path: string } {
-  const originalPath = typeof req.originalUrl === "string" ? pathOf(req.originalUrl) : urlPath;
+function mountBase(req: HostRequest, urlPath: string, originalPath: string): string {
   let basePath: string;
   if (typeof req.baseUrl === "string") basePath = req.baseUrl;
   else if (originalPath.endsWith(urlPath)) basePath = originalPath.slice(0, originalPath.length - urlPath.length);
   else basePath = urlPath === "/" ? originalPath : "";
-  if (basePath.endsWith("/")) basePath = basePath.slice(0, -1);
-  if (basePath === "") return { basePath, path: urlPath };
-  return { basePath, path: urlPath === "/" && originalPath === basePath ? "" : urlPath };
+  return basePath.endsWith("/") ? basePath.slice(0, -1) : basePath;
 }
 
 function pathOf(url: string): string {
