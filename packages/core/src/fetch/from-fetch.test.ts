@@ -315,3 +315,72 @@ describe("fromFetch: fusion (rule 35)", () => {
     expect(await response.text()).toBe("|/p");
   });
 });
+
+/**
+ * A full collection in a later turn: V8 keeps every WeakRef target read in the current turn alive
+ * until the turn ends, so a collection in the same turn would prove nothing.
+ */
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("these tests need node --expose-gc (vitest.config.ts passes it)");
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Settles with `"aborted"` once `signal` aborts, or `"missed"` after a second. */
+function outcome(signal: AbortSignal): Promise<"aborted" | "missed"> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve("missed"), 1000);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve("aborted");
+    });
+  });
+}
+
+// undici's Request follows the signal it was given through a WeakRef to its own AbortController:
+// a handler that keeps only `request.signal` (as most do) keeps neither alive. These handlers take
+// the signal in a plain function, so nothing of theirs holds the Request itself.
+describe("fromFetch: the Request's signal survives a garbage collection", () => {
+  it("aborts while the handler is still running", async () => {
+    const controller = new AbortController();
+    const started = gate();
+    let seen: Promise<"aborted" | "missed"> | undefined;
+    const app = fromFetch((request) => {
+      const signal = request.signal;
+      seen = outcome(signal);
+      started.open();
+      return seen.then(() => new Response("late"));
+    });
+    const pending = app(requestFor({ signal: controller.signal }));
+    await started.wait;
+    await collectGarbage();
+    controller.abort();
+    await expect(seen).resolves.toBe("aborted");
+    await pending;
+  });
+
+  it("aborts while the response body is still streaming", async () => {
+    const controller = new AbortController();
+    let seen: Promise<"aborted" | "missed"> | undefined;
+    const app = fromFetch((request) => {
+      const signal = request.signal;
+      seen = outcome(signal);
+      const body = new ReadableStream<Uint8Array>({
+        start(stream) {
+          stream.enqueue(encode("first"));
+          signal.addEventListener("abort", () => stream.error(signal.reason));
+        },
+      });
+      return new Response(body);
+    });
+    const response = await app(requestFor({ signal: controller.signal }));
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(decode((await reader.read()).value)).toBe("first");
+    await collectGarbage();
+    controller.abort();
+    await expect(seen).resolves.toBe("aborted");
+    await expect(reader.read()).rejects.toMatchObject({ name: "AbortError" });
+  });
+});

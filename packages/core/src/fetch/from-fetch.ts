@@ -27,6 +27,16 @@ export interface FromFetchOptions {
   stripBasePath?: boolean;
 }
 
+/**
+ * Each streaming response body, with the `Request` its handler was given. undici's `Request`
+ * follows the signal it was built with (the gateway request's) through a WeakRef to its own
+ * AbortController: once the `Request` is collected, `request.signal` — all most handlers keep —
+ * never aborts again. So the `Request` must live as long as the response can still be running: the
+ * handler's call (the app's frame holds it across the await) and then the body (this map holds it
+ * for as long as the body is reachable, which its consumer ensures until the end).
+ */
+const followers = new WeakMap<object, Request>();
+
 // Methods undici's Request constructor refuses ("forbidden methods" of the Fetch standard).
 const UNREPRESENTABLE_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
@@ -61,7 +71,11 @@ export function fromFetch(handler: FetchHandler | { fetch: FetchHandler }, optio
       finishUnread(request.body);
       return { status: 501, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Not Implemented" };
     }
-    return fromResponse(await fetch(toRequest(request, stripBasePath)));
+    const fetchRequest = toRequest(request, stripBasePath);
+    const response = fromResponse(await fetch(fetchRequest));
+    // Held past the await, and then by the body, for the reason `followers` gives.
+    if (response.body !== null && typeof response.body === "object") followers.set(response.body, fetchRequest);
+    return response;
   };
   Object.defineProperty(app, kFetchHandler, { value: fetch });
   return app;

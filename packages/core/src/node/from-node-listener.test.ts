@@ -523,6 +523,58 @@ describe("fromNodeListener: next and errors", () => {
     await expect(iterator.next()).rejects.toBe(error);
   });
 
+  it("fails the body with the error a listener reports after closing the connection, as Express's router does", async () => {
+    const error = new Error("said after");
+    const app = fromNodeListener((_req, res, next) => {
+      res.write("partial");
+      setImmediate(() => {
+        // As send-response's closeConnection, then Express's router: next(error) a turn later.
+        (res.socket as unknown as { destroySoon(): void }).destroySoon();
+        setImmediate(() => next(error));
+      });
+    });
+    const iterator = iteratorOf(await app(gatewayRequest()));
+    expect(Buffer.from((await iterator.next()).value).toString()).toBe("partial");
+    await expect(iterator.next()).rejects.toBe(error);
+  });
+
+  it("fails the body with the error of a stream piped into res that breaks after the head", async () => {
+    const error = new Error("stream broke");
+    const app = fromNodeListener((_req, res) => {
+      const source = new Readable({ read() {} });
+      source.push("partial");
+      // As Fastify does: the response is destroyed, the error told to nobody.
+      source.on("error", () => res.destroy());
+      source.pipe(res);
+      setImmediate(() => source.destroy(error));
+    });
+    const iterator = iteratorOf(await app(gatewayRequest()));
+    expect(Buffer.from((await iterator.next()).value).toString()).toBe("partial");
+    await expect(iterator.next()).rejects.toBe(error);
+  });
+
+  it("ends the body in the error a listener reports after ending, with every byte before it", async () => {
+    const error = new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", "found at the end");
+    const app = fromNodeListener((_req, res, next) => {
+      res.write("0123");
+      setImmediate(() => {
+        res.end("45");
+        // As closeConnection on an ended response, then Express's router.
+        res.once("finish", () => res.socket?.destroy());
+        setImmediate(() => next(error));
+      });
+    });
+    const response = await app(gatewayRequest());
+    const chunks: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>)
+          chunks.push(Buffer.from(chunk).toString());
+      })(),
+    ).rejects.toBe(error);
+    expect(chunks.join("")).toBe("012345");
+  });
+
   it("rejects with GW_ERR_RESPONSE_ABORTED when the listener hangs up without an error", async () => {
     const app = fromNodeListener((_req, res) => void res.destroy());
     await expect(app(gatewayRequest())).rejects.toMatchObject({ code: "GW_ERR_RESPONSE_ABORTED" });
@@ -672,6 +724,38 @@ describe("fromNodeListener: fusion (rule 35)", () => {
     expect(seen).toEqual([error, error]);
   });
 
+  it("hands an error after the head to serve()'s onError once, the client seeing a truncation", async () => {
+    const error = new Error("after the head");
+    const reported: unknown[] = [];
+    const app = fromNodeListener((_req, res, next) => {
+      res.write("partial");
+      setImmediate(() => next(error));
+    });
+    server = await serve(app, { onError: (failure) => void reported.push(failure) });
+    const got = await getTruncated(server.url);
+    expect(got).toEqual({ body: "partial", truncated: true });
+    await until(() => reported.length > 0, "the report");
+    await tick();
+    expect(reported).toEqual([error]);
+  });
+
+  it("reports a stream piped into res that breaks after the head, as the socketless path does", async () => {
+    const error = new Error("stream broke");
+    const reported: unknown[] = [];
+    const app = fromNodeListener((_req, res) => {
+      const source = new Readable({ read() {} });
+      source.push("partial");
+      source.on("error", () => res.destroy());
+      source.pipe(res);
+      setTimeout(() => source.destroy(error), 20);
+    });
+    server = await serve(app, { onError: (failure) => void reported.push(failure) });
+    expect(await getTruncated(server.url)).toEqual({ body: "partial", truncated: true });
+    await until(() => reported.length > 0, "the report");
+    await tick();
+    expect(reported).toEqual([error]);
+  });
+
   it("lets inject() and a real server see the same response from a socketless listener", async () => {
     const app = fromNodeListener((_req, res) => {
       res.setHeader("set-cookie", ["a=1", "b=2"]);
@@ -696,6 +780,20 @@ describe("fromNodeListener: fusion (rule 35)", () => {
     ]);
   });
 });
+
+/** The body a client got before the connection ended, and whether it ended short. */
+function getTruncated(origin: string): Promise<{ body: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL("/", origin), { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("close", () => resolve({ body: Buffer.concat(chunks).toString(), truncated: !res.complete }));
+      res.on("error", () => {});
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 function get(
   origin: string,

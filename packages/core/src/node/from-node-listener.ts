@@ -6,6 +6,7 @@ import { closeConnection } from "./send-response.js";
 import { answer } from "./socketless/answer.js";
 import { Exchange } from "./socketless/exchange.js";
 import { kGatewayRequest } from "./socketless/incoming.js";
+import { watchPipedErrors } from "./socketless/piped-errors.js";
 import { errorResponse, kGatewayApp, kNodeListener } from "./to-node-listener.js";
 
 /**
@@ -55,9 +56,11 @@ export type FusedNodeListener = (req: IncomingMessage, res: ServerResponse, next
  * Unless `fuse` is false: given a `toNodeListener` product it returns the app that product serves,
  * and the app it returns carries, under `kNodeListener`, a listener that runs `listener` on a
  * server's real `req`/`res` with the same observable results (rule 35); `toNodeListener` and
- * `serve()` use it. On that path the server's `onError` is not reached: an error before the head
- * is answered with `errorResponse(error)`, one after it closes the connection, and neither is
- * logged.
+ * `serve()` use it. Called with a `next` (as `serve()` and host frameworks call it), it hands that
+ * `next` every error — one after the head once it has closed the connection — so `serve()`'s
+ * `onError` reports it; called without (a bare `http.createServer(toNodeListener(app))`), it
+ * answers an error before the head with `errorResponse(error)`, closes the connection on one
+ * after, and logs neither.
  *
  * @example
  * ```ts
@@ -106,7 +109,11 @@ export function getGatewayRequest(req: IncomingMessage): GatewayRequest | undefi
  * The fused path (rule 35): `listener` on a server's own `req`/`res`, answering what a server would
  * answer for the unfused app's result — a `pass()` 404 for `next()`, `errorResponse(error)` for an
  * error before the head, a closed connection for one after. Given a `next` of its own (a host
- * framework's), errors before the head go there instead, as `toNodeListener` does.
+ * framework's, or the one `serve()` passes), errors go there instead: before the head, as
+ * `toNodeListener` does; after it too, once the connection is closed, so that the server reports
+ * it (rules 24, 27) where the socketless path makes the body's iteration fail with it. A failure
+ * after the head reaches us as `next(error)` (Express), a rejection, or the error of a stream the
+ * framework piped into `res` (Koa, Fastify: see `watchPipedErrors`).
  */
 function toFusedListener(listener: NodeListener): FusedNodeListener {
   return function fusedNodeListener(req, res, next) {
@@ -115,11 +122,18 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
     mounted.originalUrl = req.url ?? "/";
     mounted.baseUrl = "";
     let handedBack = false;
+    // The response closed before it finished: the client went away, and what fails from now on
+    // is a consequence of that, not reported (rule 26).
+    let clientGone = false;
     const settle = (failed: boolean, error: unknown) => {
       if (handedBack) return;
       if (res.headersSent) {
+        if (!failed) return;
         // A response the listener ended stands; one it left open is cut short (rule 27).
-        if (failed && !res.writableEnded) closeConnection(res);
+        if (!res.writableEnded) closeConnection(res);
+        if (next === undefined || clientGone) return;
+        handedBack = true;
+        next(error);
         return;
       }
       handedBack = true;
@@ -128,6 +142,14 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
       else if (next !== undefined) next(error);
       else answer(res, req.method ?? "GET", errorResponse(error));
     };
+    if (next !== undefined) {
+      // Only a `next` hears of a failure after the head; without one there is nobody to tell.
+      const stop = watchPipedErrors(res, (error) => settle(true, error));
+      res.once("close", () => {
+        clientGone = !res.writableFinished;
+        stop();
+      });
+    }
     try {
       const result = listener(req, res, (error) => settle(Boolean(error), error));
       if (typeof (result as PromiseLike<void> | undefined)?.then === "function") {

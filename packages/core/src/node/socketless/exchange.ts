@@ -7,6 +7,7 @@ import { errorResponse } from "../to-node-listener.js";
 import { answer } from "./answer.js";
 import { type BodySource, deferred, done, ResponseBody, type Waiting } from "./body.js";
 import { SocketlessRequest } from "./incoming.js";
+import { PipedErrors, type PipedSource } from "./piped-errors.js";
 import { type OutgoingInternals, type ResponseSink, SocketlessResponse } from "./response.js";
 import { HIGH_WATER_MARK, type SocketHost, SocketlessSocket } from "./socket.js";
 
@@ -77,8 +78,15 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
   #broken = false;
   #consumerGone = false;
   #handedBack = false;
+  /** What the body (or, before the head, the gateway promise) fails with. */
   #failure: unknown;
+  /**
+   * The listener closed the connection without saying why: the failure waits a little for the
+   * error it reports (see {@link Exchange.onSocketDestroy}).
+   */
+  #awaitingCause = false;
   #watching = false;
+  #piped: PipedErrors | undefined;
 
   constructor(request: GatewayRequest) {
     this.request = request;
@@ -144,23 +152,38 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     this.#ended = true;
     if (this.#broken) return;
     // `finish` is the last callback queued, or — nothing being queued — it runs on the next tick:
-    // complete after it either way.
+    // complete after it either way. A pull waiting for more hears of the end only then, from
+    // #complete: a listener that fails right after ending (a length mismatch found at the end)
+    // must still reach the consumer (rule 27).
     if (this.#queue.length > 0) this.#queue.push(COMPLETE);
     else process.nextTick(() => this.#complete());
-    const waiting = this.#waiting;
-    if (waiting !== undefined && this.#queue.length === 0) {
-      this.#waiting = undefined;
-      waiting.resolve(done());
-    }
   }
 
+  onPipe(source: PipedSource): void {
+    if (this.#completed || this.#broken) return;
+    (this.#piped ??= new PipedErrors(this.res, (error) => this.#fail(error))).add(source);
+  }
+
+  /**
+   * The connection is gone. Destroyed with an error (`res.destroy(error)`), or by the client
+   * leaving, the failure is known. Destroyed without one, the listener usually says why right
+   * after — Express's `next(error)` follows the closed connection, Fastify destroys the response
+   * before its stream's error reaches anyone — so the failure waits two turns of the event loop
+   * for that cause, and is a bare GW_ERR_RESPONSE_ABORTED only if none came (rule 27: the body
+   * fails with the app's error).
+   */
   onSocketDestroy(error: Error | undefined): void {
     if (this.#completed || this.#broken) return;
     this.#broken = true;
     this.#unwatch();
-    const failure = this.#consumerGone
-      ? undefined
-      : (this.#failure ??= error ?? new GatewayError("GW_ERR_RESPONSE_ABORTED", "the listener closed the connection"));
+    this.#piped?.stop();
+    if (!this.#consumerGone) {
+      if (error !== undefined) this.#failure ??= error;
+      else if (this.#failure === undefined) {
+        this.#awaitingCause = true;
+        setImmediate(awaitCause, this);
+      }
+    }
     // What the consumer never took is lost, as on a socket; `outputSize` still counts it, so
     // `res.writableFinished` stays false.
     this.#queue = [];
@@ -168,18 +191,23 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     res.destroyed = true;
     process.nextTick(closeResponse, res);
     if (!req.destroyed) req.destroy(new GatewayError("GW_ERR_BODY_ABORTED"));
-    if (!this.#settled) this.#rejectWith(failure);
-    const waiting = this.#waiting;
-    if (waiting !== undefined) {
-      this.#waiting = undefined;
-      if (failure === undefined) waiting.resolve(done());
-      else waiting.reject(failure);
-    }
+    if (!this.#awaitingCause) this.#deliverFailure();
+  }
+
+  /** No cause came for a connection the listener closed: the failure is the truncation itself. */
+  causeless(): void {
+    if (!this.#awaitingCause) return;
+    this.#awaitingCause = false;
+    this.#failure = new GatewayError("GW_ERR_RESPONSE_ABORTED", "the listener closed the connection");
+    this.#deliverFailure();
   }
 
   onSocketEnd(): void {
     this.#closing = true;
-    if (this.#completed || (this.#queue.length === 0 && !this.#ended)) this.socket.destroy();
+    // Nothing left to flush: the socket closes — on the event loop's next turn, as a net.Socket
+    // closes only after its flush, so that a listener that closes the connection and then says
+    // why (Express's `next(error)` after a failed body) fails the body with its error.
+    if (this.#completed || (this.#queue.length === 0 && !this.#ended)) setImmediate(destroySocket, this.socket);
   }
 
   pull(): Promise<IteratorResult<Uint8Array>> {
@@ -191,8 +219,14 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
       if (queue.length === 0) this.#drained();
       return Promise.resolve({ done: false, value: chunk });
     }
-    if (this.#broken) return this.#consumerGone ? Promise.resolve(done()) : Promise.reject(this.#failure);
-    if (this.#ended || this.#consumerGone) return Promise.resolve(done());
+    if (this.#consumerGone) return Promise.resolve(done());
+    if (this.#broken) {
+      if (!this.#awaitingCause) return Promise.reject(this.#failure);
+    } else if (this.#ended) {
+      // Ended, then failed (rule 27): the failure takes the place of the end.
+      if (this.#failure !== undefined) return Promise.reject(this.#failure);
+      if (this.#completed) return Promise.resolve(done());
+    }
     // Two pulls outstanding break the pull protocol (rule 20); serve them in order anyway.
     if (this.#waiting !== undefined) return this.#waiting.promise.then(() => this.pull());
     const waiting = deferred();
@@ -230,6 +264,17 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     this.#reject?.(error);
   }
 
+  /** Hands the failure to whoever waits: the gateway promise before the head, a pull after. */
+  #deliverFailure(): void {
+    const failure = this.#consumerGone ? undefined : this.#failure;
+    if (!this.#settled) this.#rejectWith(failure);
+    const waiting = this.#waiting;
+    if (waiting === undefined) return;
+    this.#waiting = undefined;
+    if (failure === undefined) waiting.resolve(done());
+    else waiting.reject(failure);
+  }
+
   #pass(): void {
     if (this.#mode !== WAITING || this.#settled) return;
     this.#settled = true;
@@ -238,6 +283,13 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
   }
 
   #fail(error: unknown): void {
+    if (this.#awaitingCause) {
+      // The reason for the connection the listener closed (see onSocketDestroy).
+      this.#awaitingCause = false;
+      this.#failure = error;
+      this.#deliverFailure();
+      return;
+    }
     if (this.#mode === WAITING) {
       if (this.#settled) return;
       this.#rejectWith(error);
@@ -245,11 +297,16 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
       return;
     }
     // After the head the body fails, as Express's final handler destroys the socket (rule 27).
-    // A response the listener already ended is complete from its side and stands.
-    if (!this.#ended && !this.#broken && !this.#handedBack) {
+    if (this.#broken || this.#handedBack || this.#completed) return;
+    if (!this.#ended) {
       this.#failure = error;
       this.socket.destroy(error as Error);
+      return;
     }
+    // A response the listener already ended keeps every byte, but what the consumer has not
+    // finished taking ends in the failure instead of the end, so that it is reported (rule 24).
+    this.#failure = error;
+    if (this.#mode === STREAMING && this.#queue.length === 0) this.#deliverFailure();
   }
 
   /**
@@ -315,6 +372,13 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     if (this.#completed || this.#broken) return;
     this.#completed = true;
     this.#unwatch();
+    this.#piped?.stop();
+    const waiting = this.#waiting;
+    if (waiting !== undefined) {
+      this.#waiting = undefined;
+      if (this.#failure === undefined) waiting.resolve(done());
+      else waiting.reject(this.#failure);
+    }
     const { req, res, socket } = this;
     socket._httpMessage = null;
     (res as { socket: unknown }).socket = null;
@@ -337,6 +401,20 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     this.#watching = false;
     this.request.signal.removeEventListener("abort", this);
   }
+}
+
+function destroySocket(socket: SocketlessSocket): void {
+  socket.destroy();
+}
+
+// Two turns of the event loop: Express's router hands an error past its last layer to the final
+// callback on a setImmediate of its own, which may be queued after ours.
+function awaitCause(exchange: Exchange): void {
+  setImmediate(noCause, exchange);
+}
+
+function noCause(exchange: Exchange): void {
+  exchange.causeless();
 }
 
 /** Whether anyone listens for the events dumping a request would emit. */

@@ -2,6 +2,7 @@ import { OutgoingMessage, ServerResponse } from "node:http";
 import type { OutgoingHeaders } from "../../types.js";
 import { captureHeaders } from "./headers.js";
 import type { SocketlessRequest } from "./incoming.js";
+import type { PipedSource } from "./piped-errors.js";
 import type { SocketlessSocket } from "./socket.js";
 
 /** Where a socketless response delivers its head and its bytes: the exchange. */
@@ -16,6 +17,8 @@ export interface ResponseSink {
   write(data: string | Uint8Array, encoding: BufferEncoding | undefined, callback?: () => void): boolean;
   /** `end()` was called: its `finish` callback is the last one `write` received, or Node queued it for the next tick. */
   onEnd(): void;
+  /** A stream was piped into the response (Node's `pipe` event). */
+  onPipe(source: PipedSource): void;
 }
 
 /** The OutgoingMessage internals a socketless response takes part in, as node:http's server does. */
@@ -63,6 +66,14 @@ export class SocketlessResponse extends ServerResponse {
     pinned.end = own.end;
     pinned._send = own._send;
     pinned._writeRaw = own._writeRaw;
+    // One shared function, not a closure: most responses are never piped into.
+    this.on("pipe", SocketlessResponse.#onPipe);
+  }
+
+  /** The `pipe` listener, called with the response as `this`: static so one function serves them all. */
+  static #onPipe(this: SocketlessResponse, source: PipedSource): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the response emitting `pipe`, not the class.
+    this.#sink.onPipe(source);
   }
 
   override writeHead(statusCode: number, reason?: unknown, given?: unknown): this {

@@ -1,0 +1,75 @@
+import type { ServerResponse } from "node:http";
+
+/** A stream piped into a response: what Node's `pipe` event hands the destination. */
+export type PipedSource = NodeJS.EventEmitter;
+
+/**
+ * The streams piped into one response (`source.pipe(res)`, `pipeline(source, res)`: Node emits
+ * `pipe` on the destination), watched for an error after the head went out. That is how a
+ * framework streaming a body learns that it broke, and some tell nobody else: Fastify destroys the
+ * response without the error (and logs it, when a logger is set), Koa hands it to
+ * `res.destroy(error)`. The fused listener and the socketless pair both watch, so that such a
+ * failure is reported with the error as its cause (rules 24, 27), the same on both paths (rule 35).
+ *
+ * The watch runs first among a source's `error` listeners, so it sees the response as it was when
+ * the stream failed: a failure before the head is the framework's to answer (Fastify's error
+ * handler, a 500) and is left alone, whatever the framework writes next. A source nobody else
+ * listens to fails as it would unwatched: its error is thrown from `emit`.
+ *
+ * @example
+ * ```ts
+ * const piped = new PipedErrors(res, (error) => report(error));
+ * res.on("pipe", (source) => piped.add(source));
+ * res.once("close", () => piped.stop());
+ * ```
+ */
+export class PipedErrors {
+  readonly #res: ServerResponse;
+  readonly #onError: (error: unknown) => void;
+  #sources: PipedSource[] = [];
+  readonly #listener: (this: PipedSource, error: unknown) => void;
+
+  constructor(res: ServerResponse, onError: (error: unknown) => void) {
+    this.#res = res;
+    this.#onError = onError;
+    const piped = this;
+    this.#listener = function onPipedError(this: PipedSource, error: unknown): void {
+      // Ours alone: unwatched, emit would have thrown — and must still.
+      if (this.listenerCount("error") === 1) throw error;
+      if (piped.#res.headersSent) piped.#onError(error);
+    };
+  }
+
+  /** Watches one more source; a source piped twice is watched once. */
+  add(source: PipedSource): void {
+    if (this.#sources.includes(source)) return;
+    this.#sources.push(source);
+    source.prependListener("error", this.#listener);
+  }
+
+  /** Stops watching: the response is over, and a source that outlives it must not keep it. */
+  stop(): void {
+    for (const source of this.#sources) source.off("error", this.#listener);
+    this.#sources = [];
+  }
+}
+
+/**
+ * Watches the streams piped into `res` from now on (see {@link PipedErrors}); returns what stops
+ * the watch.
+ *
+ * @example
+ * ```ts
+ * const stop = watchPipedErrors(res, (error) => next(error));
+ * res.once("close", stop);
+ * ```
+ */
+export function watchPipedErrors(res: ServerResponse, onError: (error: unknown) => void): () => void {
+  const piped = new PipedErrors(res, onError);
+  const onPipe = (source: PipedSource) => piped.add(source);
+  res.on("pipe", onPipe);
+  return () => {
+    res.off("pipe", onPipe);
+    piped.stop();
+  };
+}
