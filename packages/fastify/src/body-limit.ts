@@ -8,12 +8,21 @@ import { errorCodes } from "fastify";
  * object, should it escape the app, is what {@link toHostError} turns into Fastify's
  * `FST_ERR_CTP_BODY_TOO_LARGE`, so the client gets the 413 Fastify itself would answer.
  *
+ * `framedLength` is the `content-length` of a stream Node's parser framed (the request itself, not
+ * a stream a `preParsing` hook put in its place): the parser delivers exactly that many bytes, so
+ * within the limit there is nothing to count and the stream is iterated as is — the counting
+ * generator costs about 2 µs a request.
+ *
  * @example
  * ```ts
- * const body = limitBody(request.raw, 1024 * 1024);
+ * const body = limitBody(request.raw, 1024 * 1024, request.raw.headers["content-length"]);
  * ```
  */
-export function limitBody(stream: Readable, limit: number): OnceBody {
+export function limitBody(stream: Readable, limit: number, framedLength?: string): OnceBody {
+  if (framedLength !== undefined && Number(framedLength) <= limit) {
+    // destroyOnReturn: false — as in `limited`.
+    return new OnceBody(() => stream.iterator({ destroyOnReturn: false }), stream);
+  }
   return new OnceBody(() => limited(stream, limit), stream);
 }
 

@@ -1,7 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import { finished } from "node:stream";
+import { closeConnection } from "@gangway/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { discardUnread } from "./drain.js";
 import type { FastifyOrigin } from "./fuse.js";
+import { reportLate } from "./late-error.js";
 import { toMountPoint } from "./mount-point.js";
 import { routeContext } from "./route-context.js";
 
@@ -33,8 +36,11 @@ type MountedRequest = IncomingMessage & { originalUrl?: string; baseUrl?: string
  * mount it: the instance sees `req.url` = path + query, `req.originalUrl` the whole target and
  * `req.baseUrl` the mount prefix, as a socketless pair shows them; they are put back once the
  * instance is done. Headers the host's hooks set on the reply go out with the instance's response
- * (as @fastify/express copies them). No route matched → `reply.callNotFound()`; an error left to
- * the instance's default error handler → this handler rejects, so the host's error handler sees it.
+ * (as @fastify/express copies them). No route matched → `reply.callNotFound()`; an error before
+ * the head → this handler rejects, so the host's error handler sees it; one after → the connection
+ * is cut and the error goes to the host's error path as the unfused path's failing body does
+ * (`reportLate`, rules 24, 27). Once the response is out, an upload left unread is drained within
+ * bounds, as on the unfused path.
  *
  * @example
  * ```ts
@@ -72,17 +78,23 @@ export function fusedHandler(
     // Resolving with the reply tells Fastify the response is handled; it settles once it is sent.
     finished(res, () => {
       restore();
+      discardUnread(req, res);
       resolve(reply);
     });
     const route = () => {
       origin.listener(req, res, (error) => {
         restore();
-        if (error !== undefined && error !== null) {
+        if (error === undefined || error === null) {
+          reply.callNotFound();
+          resolve(reply);
+        } else if (res.headersSent) {
+          // After commit: cut short unless the app ended it, and reported, never a second head.
+          if (!res.writableEnded) closeConnection(res);
+          reportLate(reply, error);
+          resolve(reply);
+        } else {
           reject(error);
-          return;
         }
-        reply.callNotFound();
-        resolve(reply);
       });
       // Put back once the response is complete: after the instance's own response listeners,
       // which routing (synchronous once the instance is ready) has just added, and before the

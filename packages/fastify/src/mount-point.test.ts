@@ -42,4 +42,15 @@ describe("toMountPoint", () => {
       authority: "example.com",
     });
   });
+
+  it("without a prefix, still reduces absolute-form targets and refuses fragments as splitTarget does", () => {
+    expect(toMountPoint(req("http://example.com/x?y"), "")).toEqual({
+      basePath: "",
+      path: "/x",
+      query: "y",
+      authority: "example.com",
+    });
+    expect(() => toMountPoint(req("/x#frag"), "")).toThrow(expect.objectContaining({ code: "GW_ERR_INVALID_URL" }));
+    expect(toMountPoint(req("/x?a?b", "/outer"), "")).toEqual({ basePath: "/outer", path: "/x", query: "a?b" });
+  });
 });

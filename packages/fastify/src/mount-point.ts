@@ -25,9 +25,18 @@ export interface MountPoint {
  * ```
  */
 export function toMountPoint(req: IncomingMessage, prefix: string): MountPoint {
-  const target = splitTarget(req.url ?? "/", req.method ?? "GET");
+  const url = req.url ?? "/";
   const outer = (req as { baseUrl?: unknown }).baseUrl;
   const base = typeof outer === "string" && outer !== "/" ? outer : "";
+  // No prefix (the common case) and an origin-form target: nothing to match, nothing to copy.
+  // Absolute-form, `*` and fragments take splitTarget's way.
+  if ((prefix === "" || prefix === "/") && url.charCodeAt(0) === 47 && !url.includes("#")) {
+    const q = url.indexOf("?");
+    return q === -1
+      ? { basePath: base, path: url, query: "" }
+      : { basePath: base, path: url.slice(0, q), query: url.slice(q + 1) };
+  }
+  const target = splitTarget(url, req.method ?? "GET");
   const raw = target.path;
   const cut = prefixEnd(raw, prefix);
   const basePath = base + raw.slice(0, cut);

@@ -1,6 +1,17 @@
-import { checkResponse, discardBody, GatewayError, type GatewayResponse, openBody, toNodeHeaders } from "@gangway/core";
+import { validateHeaderName, validateHeaderValue } from "node:http";
+import {
+  checkResponse,
+  closeConnection,
+  declaredLength,
+  discardBody,
+  GatewayError,
+  type GatewayResponse,
+  openBody,
+  toNodeHeaders,
+} from "@gangway/core";
 import type { FastifyReply } from "fastify";
 import { BodyStream } from "./body-stream.js";
+import { reportLate } from "./late-error.js";
 
 /**
  * Answers a Fastify reply with a gateway response, through the reply rather than around it, so
@@ -10,6 +21,8 @@ import { BodyStream } from "./body-stream.js";
  * `statusText` is written to `reply.raw.statusMessage`, which Node sends with the status line.
  * Resolves once the reply is under way; a response that is wrong (rules 14–18, 25) rejects before
  * the reply was touched, so Fastify's error handler answers without any of its headers (rule 24).
+ * A streamed body that fails after commit cuts the connection and goes to Fastify's error path
+ * (see `reportLate`); one longer than its content-length sends the declared bytes, then closes.
  *
  * @example
  * ```ts
@@ -21,7 +34,15 @@ export async function sendReply(reply: FastifyReply, method: string, response: G
   checkResponse(response);
   const { status, statusText } = response;
   const headers = toNodeHeaders(response.headers, -1);
-  const declared = declaredLength(headers);
+  let declared: number;
+  try {
+    checkHead(statusText, headers);
+    declared = declaredLength(headers);
+  } catch (error) {
+    // Refused before commit: the body is finished unsent (rule 24).
+    await discardBody(response.body);
+    throw error;
+  }
   const setReason = () => {
     if (statusText !== undefined) reply.raw.statusMessage = statusText;
   };
@@ -58,7 +79,47 @@ export async function sendReply(reply: FastifyReply, method: string, response: G
   const undo = applyHead(reply, status, headers);
   // The reason phrase goes out with the first chunk; a body that fails before it leaves the
   // error handler a reply without the app's headers (rule 24).
-  reply.send(new BodyStream(opened, declared, { onCommit: setReason, onAbandon: undo }));
+  const onFail = (error: unknown, complete: boolean) => {
+    const res = reply.raw;
+    if (complete) {
+      // The declared bytes are on their way: close once they are out (rule 18). Node detaches the
+      // socket from the response on finish, so hold on to it now.
+      const socket = res.socket;
+      res.once("finish", () => socket?.destroy());
+    } else {
+      closeConnection(res);
+    }
+    reportLate(reply, error);
+  };
+  reply.send(new BodyStream(opened, declared, { onCommit: setReason, onAbandon: undo, onFail }));
+}
+
+// What Node's writeHead refuses in a reason phrase (CR, LF, NUL and other controls).
+const BAD_REASON = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Refuses, before the reply is touched, a head that Node's `writeHead` would refuse: with the
+ * codes core's `toHeadError` gives those refusals (rule 25). Checked here rather than caught from
+ * `writeHead`, which Fastify calls inside `reply.send()`, after `onSend` hooks that may run later,
+ * or (for a stream) inside its pipe once the first chunk is written, where no caller could catch it.
+ */
+function checkHead(statusText: string | undefined, headers: NodeHeaders): void {
+  if (statusText !== undefined && BAD_REASON.test(statusText)) {
+    throw new GatewayError(
+      "GW_ERR_INVALID_STATUS",
+      `invalid character in the reason phrase ${JSON.stringify(statusText)}`,
+    );
+  }
+  for (const name in headers) {
+    try {
+      validateHeaderName(name);
+      const value = headers[name];
+      if (Array.isArray(value)) for (const item of value) validateHeaderValue(name, item);
+      else validateHeaderValue(name, String(value));
+    } catch (error) {
+      throw new GatewayError("GW_ERR_INVALID_HEADER", (error as Error).message, { cause: error });
+    }
+  }
 }
 
 type NodeHeaders = ReturnType<typeof toNodeHeaders>;
@@ -97,11 +158,4 @@ function appendCookies(reply: FastifyReply, value: NodeHeaders[string]): void {
 function toList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value.map(String) : [String(value)];
-}
-
-function declaredLength(headers: NodeHeaders): number {
-  for (const name in headers) {
-    if (name.toLowerCase() === "content-length") return Number(headers[name]);
-  }
-  return -1;
 }

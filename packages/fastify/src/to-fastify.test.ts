@@ -243,6 +243,96 @@ describe("toFastify", () => {
     expect(await response.text()).toBe("handled: early");
   });
 
+  it("cuts a body that fails after commit short and hands the error to onError hooks and the error handler once", async () => {
+    const hooked: string[] = [];
+    const handled: { message: string; sent: boolean }[] = [];
+    const fastify = Fastify();
+    fastify.addHook("onError", async (_request, _reply, error) => {
+      hooked.push(error.message);
+    });
+    fastify.setErrorHandler((error: Error, _request, reply) => {
+      // The head is out: the reply says so, and a send here goes nowhere.
+      handled.push({ message: error.message, sent: reply.sent });
+      return reply.code(500).send("too late to answer");
+    });
+    fastify.register(
+      toFastify(() => ({
+        status: 200,
+        body: (async function* () {
+          yield new TextEncoder().encode("first ");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          throw new Error("midway");
+        })(),
+      })),
+    );
+    const client = await listen(fastify);
+    const response = await client.send({ url: "/" });
+    expect(response.status).toBe(200);
+    const chunks: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
+      })(),
+    ).rejects.toMatchObject({ code: "ECONNRESET" });
+    expect(Buffer.concat(chunks).toString()).toBe("first ");
+    expect(hooked).toEqual(["midway"]);
+    expect(handled).toEqual([{ message: "midway", sent: true }]);
+  });
+
+  it("sends exactly the declared bytes of a body longer than its content-length, then closes", async () => {
+    const handled: string[] = [];
+    const fastify = Fastify();
+    fastify.setErrorHandler((error: { code?: string }, _request, reply) => {
+      handled.push(String(error.code));
+      return reply.send();
+    });
+    fastify.register(
+      toFastify(() => ({
+        status: 200,
+        headers: { "content-length": "10" },
+        body: (async function* () {
+          yield new TextEncoder().encode("0123456");
+          yield new TextEncoder().encode("789 and more");
+        })(),
+      })),
+    );
+    const client = await listen(fastify);
+    const response = await client.send({ url: "/" });
+    expect(await response.text()).toBe("0123456789");
+    expect(handled).toEqual(["GW_ERR_CONTENT_LENGTH_MISMATCH"]);
+  });
+
+  it("refuses a head Node would refuse before touching the reply: the error handler answers", async () => {
+    const codes: string[] = [];
+    const fastify = Fastify();
+    fastify.setErrorHandler((error: { code?: string }, _request, reply) => {
+      codes.push(String(error.code));
+      return reply.code(500).send("refused");
+    });
+    const heads: Record<string, { statusText?: string; headers?: Record<string, string> }> = {
+      "/reason": { statusText: "OK\r\nx-injected: 1" },
+      "/value": { headers: { "x-a": "ok\r\nx-injected: 1" } },
+      "/name": { headers: { "x a": "1" } },
+      "/length": { headers: { "content-length": "5, 5" } },
+    };
+    fastify.register(toFastify((request) => ({ status: 200, ...heads[request.path], body: "hello" })));
+    const client = await listen(fastify);
+    for (const url of Object.keys(heads)) {
+      const response = await client.send({ url });
+      expect([response.status, response.headers["x-injected"], await response.text()]).toEqual([
+        500,
+        undefined,
+        "refused",
+      ]);
+    }
+    expect(codes).toEqual([
+      "GW_ERR_INVALID_STATUS",
+      "GW_ERR_INVALID_HEADER",
+      "GW_ERR_INVALID_HEADER",
+      "GW_ERR_INVALID_HEADER",
+    ]);
+  });
+
   it("hands over a GET body, which Fastify never parses, and sends statuses reply.code() refuses", async () => {
     const fastify = Fastify();
     fastify.register(toFastify(async (request) => text(await readText(request), { status: 799 })));

@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import {
   consumedBody,
+  defineLazySignal,
   discardBody,
   fromParsedBody,
   type GatewayApp,
@@ -14,8 +15,10 @@ import {
 } from "@gangway/core";
 import { errorCodes, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from "fastify";
 import { limitBody, overLimit, toHostError } from "./body-limit.js";
+import { discardUnread, leavesLargeBodyUnread } from "./drain.js";
 import { fastifyOrigin } from "./fuse.js";
 import { canFuse, fusedHandler } from "./fused-handler.js";
+import { lateErrorHook } from "./late-error.js";
 import { toMountPoint } from "./mount-point.js";
 import { sendReply } from "./send-reply.js";
 // Types `request.env["fastify.request"]` and `["fastify.reply"]` for every importer (declaration merging).
@@ -79,6 +82,8 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
         parsed(null, undefined);
       });
     }
+    // Errors after commit reach the error handler with the reply hijacked (rule 27).
+    fastify.addHook("onError", lateErrorHook);
     const prefix = fastify.prefix;
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const payload = payloads.get(request);
@@ -86,22 +91,53 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
       if (origin !== undefined && (payload === undefined || payload === request.raw) && canFuse(request, reply)) {
         return fusedHandler(origin, prefix, request, reply);
       }
-      const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf);
-      let response: Awaited<ReturnType<GatewayApp>>;
+      const raw = request.raw;
+      const res = reply.raw;
+      // The client went away before the response completed (rule 11). The controller is made only
+      // if the app reads `request.signal` (most never do), already aborted if the client left first.
+      let controller: AbortController | undefined;
+      let gone = false;
+      res.once("close", () => {
+        if (res.writableFinished) return;
+        gone = true;
+        controller?.abort();
+      });
+      const signal = () => {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (gone) controller.abort();
+        }
+        return controller.signal;
+      };
+      let body: RequestBody | null = null;
       try {
-        response = await app(gatewayRequest);
+        const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf, signal);
+        body = gatewayRequest.body;
+        const response = await app(gatewayRequest);
+        if (isPass(response)) {
+          await discardBody(response.body);
+          reply.callNotFound();
+          return reply;
+        }
+        if (leavesLargeBodyUnread(raw, body, false)) reply.header("connection", "close");
+        await sendReply(reply, request.method, response);
       } catch (error) {
+        // The request stream itself broke: an ECONNRESET from an upstream the app called is an
+        // app error, one from this client's upload is not.
+        if (gone || (isDisconnect(error) && raw.destroyed)) {
+          // The client left: what failed is a consequence, not an app fault, and nobody is there
+          // to answer (rule 26). The reply is done with, so Fastify touches it no more.
+          reply.hijack();
+          res.destroy();
+          return reply;
+        }
         const hostError = toHostError(error);
         // As Fastify's own parsers do for an oversized body: the client may still be sending it.
-        if (hostError !== error) reply.header("connection", "close");
+        if (hostError !== error || leavesLargeBodyUnread(raw, body, true)) reply.header("connection", "close");
+        discardUnread(raw, res);
         throw hostError;
       }
-      if (isPass(response)) {
-        await discardBody(response.body);
-        reply.callNotFound();
-        return reply;
-      }
-      await sendReply(reply, request.method, response);
+      discardUnread(raw, res);
       return reply;
     };
     try {
@@ -129,29 +165,28 @@ function toGatewayRequest(
   prefix: string,
   payload: Readable | undefined,
   limitOf: (request: FastifyRequest) => number,
+  signal: () => AbortSignal,
 ): GatewayRequest {
   const raw = request.raw;
   const { basePath, path, query, authority } = toMountPoint(raw, prefix);
   let headers: IncomingHeaders = raw.headers;
   let body: RequestBody | null = null;
   if (hasBody(raw.headers)) {
-    if (payload !== undefined) body = limitBody(payload, limitOf(request));
+    // A content-length counts only for the request stream itself: a preParsing stream (inflating,
+    // say) may yield more than the client sent.
+    const framed = raw.headers["content-length"];
+    if (payload !== undefined) body = limitBody(payload, limitOf(request), payload === raw ? framed : undefined);
     else if (request.body !== undefined)
       ({ body, headers } = fromParsedBody(request.body, headers, "a Fastify content-type parser"));
     else if (raw.readableDidRead || raw.readableEnded) {
       body = consumedBody("the request stream was read before the app");
     }
     // GET and HEAD bodies, which Fastify never parses, are still there.
-    else body = limitBody(raw, limitOf(request));
+    else body = limitBody(raw, limitOf(request), framed);
   }
-  const controller = new AbortController();
   const res = reply.raw;
-  // The client went away before the response completed (rule 11).
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
   const socket = raw.socket as Partial<TLSSocket> | undefined;
-  return {
+  const gatewayRequest: Omit<GatewayRequest, "signal"> = {
     method: request.method,
     // As the app would see them mounted natively: Fastify's view, trustProxy included.
     scheme: request.protocol,
@@ -161,7 +196,6 @@ function toGatewayRequest(
     query,
     headers,
     body,
-    signal: controller.signal,
     remoteAddress: request.ip,
     env: {
       "gangway.version": "1.0",
@@ -171,6 +205,14 @@ function toGatewayRequest(
       "fastify.reply": reply,
     },
   };
+  // Made on first read, through core's one shared accessor (rule 11): most apps never look.
+  return defineLazySignal(gatewayRequest, signal);
+}
+
+/** Whether an error says only that the client went away (rule 26). */
+function isDisconnect(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "GW_ERR_BODY_ABORTED" || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE";
 }
 
 /** Whether a request carries a body (rule 10): a transfer-encoding, or a non-zero content-length. */

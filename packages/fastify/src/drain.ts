@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isBodyUsed, type RequestBody } from "@gangway/core";
+
+// How much of an unread upload is read and thrown away to keep a keep-alive connection, and for
+// how long; past either bound the connection is closed once the response is out. The same bounds
+// as core's toNodeListener (packages/core/src/node/to-node-listener.ts), which does not export them.
+const DRAIN_BYTES = 64 * 1024;
+const DRAIN_MS = 500;
+// After closing, what still arrives is read and dropped for this long: closing a socket with
+// unread data resets it, and a reset can destroy the response before the client has read it.
+const LINGER_MS = 1000;
+
+/**
+ * Whether the response leaves behind an upload too large to drain: the app answered without
+ * touching it, or failed. The response then says `connection: close`, so a keep-alive client does
+ * not queue its next request on a connection about to close.
+ *
+ * @example
+ * ```ts
+ * if (leavesLargeBodyUnread(request.raw, body, false)) reply.header("connection", "close");
+ * ```
+ */
+export function leavesLargeBodyUnread(req: IncomingMessage, body: RequestBody | null, failed: boolean): boolean {
+  if (body === null || req.complete || (!failed && isBodyUsed(body))) return false;
+  const length = Number(req.headers["content-length"] ?? Number.POSITIVE_INFINITY);
+  return !(length <= DRAIN_BYTES);
+}
+
+/**
+ * Bounds what is read of an upload the app left unread, as `serve()` does (rule 10): up to
+ * 64 KiB or 500 ms is read and dropped, so a keep-alive connection can carry the next request;
+ * past that the connection is ended once the response is out. Node alone would either drain it
+ * without bound or, once the app had read part of it, leave it paused and the connection held
+ * forever, with the client stuck mid-upload.
+ *
+ * @example
+ * ```ts
+ * reply.send(payload);
+ * if (!request.raw.complete) discardUnread(request.raw, reply.raw);
+ * ```
+ */
+export function discardUnread(req: IncomingMessage, res: ServerResponse): void {
+  // Once per request: a fused round trip runs two plugins on the same `req`.
+  if (req.complete || req.destroyed || draining.has(req)) return;
+  draining.add(req);
+  let drained = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    req.off("data", count);
+    req.off("end", stop);
+    req.off("close", stop);
+  };
+  const giveUp = () => {
+    stop();
+    // Still flowing, so the socket is read (and dropped) while it lingers.
+    req.on("data", ignore);
+    const end = () => endConnection(req.socket);
+    if (res.writableFinished || res.destroyed) end();
+    else res.once("finish", end).once("close", end);
+  };
+  const count = (chunk: Buffer) => {
+    drained += chunk.byteLength;
+    if (drained > DRAIN_BYTES) giveUp();
+  };
+  const timer = setTimeout(giveUp, DRAIN_MS);
+  req.on("data", count).once("end", stop).once("close", stop);
+  // A stream the app paused (or half read) stays paused for a 'data' listener alone.
+  req.resume();
+}
+
+const draining = new WeakSet<IncomingMessage>();
+
+function ignore(): void {}
+
+/**
+ * Ends a connection whose response is out, then reads and drops what still arrives for LINGER_MS
+ * before destroying it.
+ */
+function endConnection(socket: IncomingMessage["socket"]): void {
+  if (socket.destroyed) return;
+  socket.end();
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once("close", () => clearTimeout(linger));
+}
