@@ -3,8 +3,5 @@ import { bugs, known, tests } from "./known-issues.js";
 import { runReliability } from "./suite.js";
 
 runReliability(toExpressPath, {
-  known: known(
-    [tests.endless, bugs.hostDrain],
-    [tests.wire413, bugs.expressFinalHandler],
-  ),
+  known: known([tests.endless, bugs.hostDrain], [tests.wire413, bugs.expressFinalHandler]),
 });

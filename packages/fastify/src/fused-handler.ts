@@ -1,8 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { finished } from "node:stream";
-import { closeConnection } from "@gangway/core";
+import { closeConnection, discardUnread } from "@gangway/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { discardUnread } from "./drain.js";
 import type { FastifyOrigin } from "./fuse.js";
 import { reportLate } from "./late-error.js";
 import { toMountPoint } from "./mount-point.js";

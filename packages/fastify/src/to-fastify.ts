@@ -5,17 +5,18 @@ import {
   consumedBody,
   defineLazySignal,
   discardBody,
+  discardUnread,
   fromParsedBody,
   type GatewayApp,
   GatewayError,
   type GatewayRequest,
   type IncomingHeaders,
   isPass,
+  leavesLargeBodyUnread,
   type RequestBody,
 } from "@gangway/core";
 import { errorCodes, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from "fastify";
 import { limitBody, overLimit, toHostError } from "./body-limit.js";
-import { discardUnread, leavesLargeBodyUnread } from "./drain.js";
 import { fastifyOrigin } from "./fuse.js";
 import { canFuse, fusedHandler } from "./fused-handler.js";
 import { lateErrorHook } from "./late-error.js";

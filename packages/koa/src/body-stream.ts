@@ -6,7 +6,9 @@ import { type BodyReader, GatewayError } from "@gangway/core";
  * pulls one chunk per `_read()`, so Koa's backpressure reaches the app's body; destroying the
  * stream — Koa does when the response finishes or the client goes away — finishes the body
  * exactly once (rule 21). With a declared `content-length` it never emits more bytes than that,
- * and fails rather than end short, so the client sees a truncated response (rule 18).
+ * and fails rather than end short, so the client sees a truncated response (rule 18). A body
+ * longer than declared ends after exactly the declared bytes, and {@link BodyStream.onOverflow}
+ * hears of it: whoever sends the stream closes the connection and reports the error.
  *
  * @example
  * ```ts
@@ -17,6 +19,12 @@ export class BodyStream extends Readable {
   #first: Uint8Array | null;
   readonly #reader: BodyReader;
   #left: number;
+  /**
+   * Called once, when the body turned out longer than its `content-length`, with the
+   * `GW_ERR_CONTENT_LENGTH_MISMATCH` to report. The stream still ends cleanly after the declared
+   * bytes (rule 18): set by whoever sends it, who knows how to close the connection after them.
+   */
+  onOverflow: ((error: GatewayError) => void) | undefined = undefined;
 
   /**
    * @param first the chunk already read at the commit point, or `null`
@@ -71,6 +79,8 @@ export class BodyStream extends Readable {
     if (exact.byteLength > 0) this.push(exact);
     this.push(null);
     void this.#reader.finish();
+    const error = new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", "body longer than its content-length");
+    this.onOverflow?.(error);
   }
 
   #end(): void {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { fromNodeListener, type GatewayApp, GatewayError, type NodeListener } from "@gangway/core";
+import { BodyStream } from "./body-stream.js";
 import { markKoaRunner } from "./fuse.js";
 import { type AnyKoa, type KoaErrorMode, type KoaOutcome, KoaRunner } from "./koa-runner.js";
 
@@ -89,7 +90,7 @@ function deliver(runner: KoaRunner, ctx: Context, outcome: KoaOutcome, next: (er
     case "respond": {
       const { body } = outcome;
       if (body === null) res.end();
-      else if (Buffer.isBuffer(body)) res.end(body);
+      else if (typeof body === "string" || Buffer.isBuffer(body)) res.end(body);
       else pipeBody(runner, ctx, body, next);
     }
   }
@@ -99,13 +100,32 @@ function deliver(runner: KoaRunner, ctx: Context, outcome: KoaOutcome, next: (er
  * Pipes a stream body with the commit point of rule 19: a stream that fails before anything was
  * written is an app error (answered by Koa or handed to the caller); one that fails after
  * destroys the response, so the client sees it truncated. A client that goes away destroys the
- * stream.
+ * stream. A gateway body (from a `toKoa` inside) longer than its content-length ends after the
+ * declared bytes and is then handed back as an error after the head (rule 18): the caller's side
+ * closes the connection and reports it.
  */
 function pipeBody(runner: KoaRunner, ctx: Context, stream: Readable, next: (error?: unknown) => void): void {
   const res: ServerResponse = ctx.res;
   const onClose = () => {
     if (!res.writableFinished) stream.destroy();
   };
+  let overflow: Error | undefined;
+  // Set here, after the middleware chain: it replaces the host-side hook applyResponse put on.
+  if (stream instanceof BodyStream) {
+    stream.onOverflow = (error) => {
+      overflow = error;
+    };
+  }
+  // Ended here rather than by pipe(): an overflow must not end the response cleanly.
+  stream.once("end", () => {
+    if (overflow === undefined) {
+      res.end();
+      return;
+    }
+    res.off("close", onClose);
+    if (runner.koa.listenerCount("error") > 0) runner.koa.emit("error", overflow, ctx);
+    next(overflow);
+  });
   stream.once("error", (error) => {
     res.off("close", onClose);
     stream.unpipe(res);
@@ -118,5 +138,5 @@ function pipeBody(runner: KoaRunner, ctx: Context, stream: Readable, next: (erro
     }
   });
   res.once("close", onClose);
-  stream.pipe(res);
+  stream.pipe(res, { end: false });
 }

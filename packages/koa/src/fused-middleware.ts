@@ -4,6 +4,7 @@ import type { GatewayResponse, OutgoingHeaders } from "@gangway/core";
 import { hasBody } from "@gangway/core";
 import type { Middleware, ParameterizedContext } from "koa";
 import { isBodyConsumed } from "./host-body.js";
+import { guardHostErrors } from "./host-errors.js";
 import { toMountView } from "./host-path.js";
 import { applyResponse, type KoaReadyResponse, readyResponse } from "./host-response.js";
 import type { KoaRunner } from "./koa-runner.js";
@@ -40,6 +41,7 @@ export function fusedMiddleware(runner: KoaRunner, unfused: Middleware): Middlew
   return async function fusedKoaMiddleware(ctx, next) {
     const { req, res } = ctx;
     if (hasBody(req) && isBodyConsumed(req)) return unfused(ctx, next);
+    guardHostErrors(ctx);
     const { basePath, path, query } = toMountView(ctx);
     const search = query === "" ? "" : `?${query}`;
     const host = setAside(res);
@@ -77,7 +79,7 @@ export function fusedMiddleware(runner: KoaRunner, unfused: Middleware): Middlew
 async function readyInner(
   runner: KoaRunner,
   inner: ParameterizedContext,
-  body: Buffer | Readable | null,
+  body: Buffer | string | Readable | null,
 ): Promise<KoaReadyResponse | Error> {
   try {
     return await readyResponse(toGatewayResponse(inner.res, body), inner.method);
@@ -90,12 +92,12 @@ async function readyInner(
 }
 
 /** What the inner app left on the shared response, as the gateway response fromKoa would make. */
-function toGatewayResponse(res: ServerResponse, body: Buffer | Readable | null): GatewayResponse {
+function toGatewayResponse(res: ServerResponse, body: Buffer | string | Readable | null): GatewayResponse {
   return {
     status: res.statusCode,
     statusText: res.statusMessage || undefined,
     headers: res.getHeaders() as OutgoingHeaders,
-    body: body === null || Buffer.isBuffer(body) ? body : bytesOf(body),
+    body: body === null || typeof body === "string" || Buffer.isBuffer(body) ? body : bytesOf(body),
   };
 }
 

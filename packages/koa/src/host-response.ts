@@ -1,8 +1,10 @@
 import type { Readable } from "node:stream";
 import {
   type BodyReader,
+  endConnection,
   GatewayError,
   type GatewayResponse,
+  getGatewayRequest,
   HOP_BY_HOP_HEADERS,
   type OutgoingHeaders,
   openBody,
@@ -24,14 +26,15 @@ const EMPTY = Buffer.alloc(0);
  * Takes a gateway response to its commit point (rule 19) for a request with `method`: whole
  * bodies are checked against their content-length, a stream's first non-empty chunk is read, and
  * a body that will not be sent (HEAD, 204/205/304) is finished unread. Everything that can go
- * wrong before commit throws here, while Koa could still answer with an error.
+ * wrong before commit throws here, while Koa could still answer with an error. A response whose
+ * body is bytes (or none) is ready at once, without a promise; only a stream needs awaiting.
  *
  * @example
  * ```ts
  * applyResponse(ctx, await readyResponse(await app(request), ctx.method));
  * ```
  */
-export async function readyResponse(response: GatewayResponse, method: string): Promise<KoaReadyResponse> {
+export function readyResponse(response: GatewayResponse, method: string): KoaReadyResponse | Promise<KoaReadyResponse> {
   const { status, statusText, headers } = response;
   // Koa can only send final responses; interim ones are the server's (rule 14).
   if (status < 200) throw new GatewayError("GW_ERR_INVALID_STATUS", `${status} is not a final status`);
@@ -43,13 +46,30 @@ export async function readyResponse(response: GatewayResponse, method: string): 
   const opened = openBody(response.body);
   const ready: KoaReadyResponse = { status, statusText, headers, body: null };
   if (opened === null || opened instanceof Uint8Array) {
-    const bytes = opened === null ? EMPTY : Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength);
+    const bytes =
+      opened === null
+        ? EMPTY
+        : Buffer.isBuffer(opened)
+          ? opened
+          : Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength);
     // HEAD may declare GET's length over no body (rule 17).
     if (declared !== -1 && !noContent && method !== "HEAD" && declared !== bytes.byteLength) {
       throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${bytes.byteLength}`);
     }
     if (!noContent) ready.body = bytes;
-  } else if (noContent) {
+    return ready;
+  }
+  return readyStream(ready, opened, declared, noContent, method);
+}
+
+async function readyStream(
+  ready: KoaReadyResponse,
+  opened: BodyReader,
+  declared: number,
+  noContent: boolean,
+  method: string,
+): Promise<KoaReadyResponse> {
+  if (noContent) {
     await opened.finish();
   } else if (method === "HEAD") {
     // Koa ends a HEAD response without reading its body and destroys the stream: finished unread.
@@ -80,6 +100,13 @@ export function applyResponse(ctx: ParameterizedContext, ready: KoaReadyResponse
   try {
     const hadType = ctx.res.hasHeader("content-type");
     ctx.status = ready.status;
+    // Koa's body setter guesses a content-type (a mime lookup) when none is set yet: set the app's
+    // own first and it has none to guess. Only for bytes — for a null or stream body the setter
+    // drops headers, which therefore come after it — and set again below, in the app's order.
+    if (headers !== undefined && Buffer.isBuffer(body)) {
+      const type = contentType(headers);
+      if (type !== undefined) ctx.set("Content-Type", String(type));
+    }
     // Koa turns a null body under a status that has content into 204; a 204/205/304 has none anyway.
     ctx.body = body;
     let hasType = false;
@@ -97,12 +124,43 @@ export function applyResponse(ctx: ParameterizedContext, ready: KoaReadyResponse
     // Koa guesses a content-type for every body; the app chose to send none.
     if (!hasType && !hadType && body !== null) ctx.remove("Content-Type");
     if (ready.statusText !== undefined) ctx.message = ready.statusText;
+    if (body instanceof BodyStream) body.onOverflow = (error) => closeAfterOverflow(ctx, error);
   } catch (error) {
     // A header Node refuses (CR, LF, a bad name): the body is not going out, finish it (rule 21).
     if (body !== null && !Buffer.isBuffer(body)) body.destroy();
     if (GatewayError.is(error)) throw error;
     throw new GatewayError("GW_ERR_INVALID_HEADER", (error as Error).message, { cause: error });
   }
+}
+
+/**
+ * A body longer than its content-length, sent by the Koa host: the declared bytes went out and the
+ * response ends cleanly; then the connection closes (no keep-alive after a wrong body) and the
+ * host's error path hears of it once (rules 18, 24). A Koa app run by `fromKoa` sends its stream
+ * itself and replaces this hook; behind a wrapping stream (koa-compress) it may have no `error`
+ * listener, and Koa's `ctx.onerror` would then throw.
+ */
+function closeAfterOverflow(ctx: ParameterizedContext, error: GatewayError): void {
+  const { req, res } = ctx;
+  const socket = req.socket;
+  let settled = false;
+  const done = () => {
+    if (settled) return;
+    settled = true;
+    // A client that left first saw a truncation; there is nothing to report (rule 26).
+    if (!res.writableFinished) return;
+    if (getGatewayRequest(req) === undefined) endConnection(socket);
+    if (ctx.app.listenerCount("error") > 0) ctx.onerror(error);
+  };
+  if (res.writableFinished) done();
+  else res.once("finish", done).once("close", done);
+}
+
+/** The content-type among `headers` that the loop in applyResponse leaves in place: the last one named. */
+function contentType(headers: OutgoingHeaders): OutgoingHeaders[string] {
+  let type: OutgoingHeaders[string];
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === "content-type") type = headers[name];
+  return type;
 }
 
 async function firstChunk(reader: BodyReader): Promise<Uint8Array | null> {

@@ -13,7 +13,8 @@ const EMPTY_STATUSES = new Set([204, 205, 304]);
 
 /**
  * Koa's `respond()` (lib/application.js) with the body kept instead of written: the headers and
- * status it sets stay on `ctx.res`, the body comes back as bytes, a Node stream or `null`.
+ * status it sets stay on `ctx.res`, the body comes back as bytes, a string (as Koa hands it to
+ * `res.end`, with no copy into a Buffer), a Node stream or `null`.
  *
  * @example
  * ```ts
@@ -21,7 +22,7 @@ const EMPTY_STATUSES = new Set([204, 205, 304]);
  * if (body === null) ctx.res.end();
  * ```
  */
-export function settle(ctx: Context): Buffer | Readable | null {
+export function settle(ctx: Context): Buffer | string | Readable | null {
   const { res, response } = ctx;
   const body: unknown = ctx.body;
   const code = ctx.status;
@@ -51,10 +52,9 @@ export function settle(ctx: Context): Buffer | Readable | null {
       ctx.type = "text";
       ctx.length = Buffer.byteLength(text);
     }
-    return Buffer.from(text);
+    return text;
   }
-  if (Buffer.isBuffer(body)) return body;
-  if (typeof body === "string") return Buffer.from(body);
+  if (typeof body === "string" || Buffer.isBuffer(body)) return body;
   // Node streams first: the web globals below load lazily, and a Node stream needs none of them.
   if (isStream(body)) return body as Readable;
   if (body instanceof Blob) return fromWeb(body.stream());
@@ -62,7 +62,7 @@ export function settle(ctx: Context): Buffer | Readable | null {
   if (body instanceof Response) return body.body ? fromWeb(body.body) : null;
   const json = JSON.stringify(body);
   if (!res.headersSent) ctx.length = Buffer.byteLength(json);
-  return Buffer.from(json);
+  return json;
 }
 
 /**

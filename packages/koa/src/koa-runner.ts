@@ -18,7 +18,7 @@ export type KoaOutcome =
   /** `ctx.respond = false`, or the app ended the Node response itself. */
   | { kind: "owned" }
   /** A response to send: the headers and status are on `ctx.res`, the body is this. */
-  | { kind: "respond"; body: Buffer | Readable | null }
+  | { kind: "respond"; body: Buffer | string | Readable | null }
   /** An error for the caller's side to handle (rule 27). */
   | { kind: "failed"; error: Error };
 

@@ -14,6 +14,12 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** The app's AbortError, or the GW_ERR_RESPONSE_ABORTED wrapping it. */
+function isAbortLike(error: unknown): boolean {
+  const { name, cause } = error as { name?: unknown; cause?: unknown };
+  return name === "AbortError" || (cause as { name?: unknown } | undefined)?.name === "AbortError";
+}
+
 const servers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((close) => close()));
@@ -104,6 +110,20 @@ describe("toKoa: the request the app sees", () => {
     await get(`${waryOrigin}/`, { headers: forwarded });
     expect(seen[0]).toMatchObject({ scheme: "https", authority: "public.example", remoteAddress: "203.0.113.7" });
     expect(seen[1]).toMatchObject({ scheme: "http", authority: new URL(waryOrigin).host, remoteAddress: "127.0.0.1" });
+  });
+
+  it("takes the authority from Koa's ctx.host, even where the host app redefined request.host", async () => {
+    const seen: string[] = [];
+    const app: GatewayApp = (request) => {
+      seen.push(request.authority);
+      return text("ok");
+    };
+    const plain = await listen(new Koa().use(toKoa(app)));
+    await get(`${plain}/`);
+    const custom = new Koa();
+    Object.defineProperty(custom.request, "host", { get: () => "canonical.example" });
+    await get(`${await listen(custom.use(toKoa(app)))}/`);
+    expect(seen).toEqual([new URL(plain).host, "canonical.example"]);
   });
 
   it("rebuilds a body a host middleware parsed, and fails fast for one it drained (rule 34)", async () => {
@@ -197,6 +217,45 @@ describe("toKoa: fall-through and errors", () => {
     expect(response.headers["x-bad"]).toBeUndefined();
     expect(reported).toHaveLength(1);
     expect(GatewayError.is(reported[0], "GW_ERR_INVALID_HEADER")).toBe(true);
+  });
+
+  it("still reports an app's own error with a disconnect code while its client is there (rule 26)", async () => {
+    const koa = new Koa();
+    const reported: unknown[] = [];
+    koa.on("error", (error) => reported.push(error));
+    // An upstream the app called reset its connection: the app's failure, not the client leaving.
+    const upstream = Object.assign(new Error("upstream reset"), { code: "ECONNRESET" });
+    koa.use(
+      toKoa(() => {
+        throw upstream;
+      }),
+    );
+    const response = await get(`${await listen(koa)}/`);
+    expect(response.status).toBe(500);
+    expect(reported).toEqual([upstream]);
+  });
+
+  it("reports a body failing after the head once, even with a disconnect's name, while the client is there", async () => {
+    const koa = new Koa();
+    const reported: unknown[] = [];
+    koa.on("error", (error) => reported.push(error));
+    // The app aborted something of its own midway: its failure, reported once (Koa's pipeline and
+    // the socket it destroys would each report it).
+    const aborted = new DOMException("the app gave up", "AbortError");
+    koa.use(
+      toKoa(() => ({
+        status: 200,
+        body: (async function* () {
+          yield Buffer.from("first ");
+          throw aborted;
+        })(),
+      })),
+    );
+    await get(`${await listen(koa)}/`).catch(() => null);
+    await waitFor(() => reported.length > 0, "the failure reported");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reported).toHaveLength(1);
+    expect(isAbortLike(reported[0])).toBe(true);
   });
 
   it("answers a 4xx GatewayError with its status and message, as Koa answers exposed errors", async () => {

@@ -1,8 +1,11 @@
 import type { TLSSocket } from "node:tls";
 import {
   checkResponse,
+  defineLazySignal,
   discardBody,
+  discardUnread,
   type GatewayApp,
+  type GatewayEnv,
   GatewayError,
   type GatewayRequest,
   getGatewayRequest,
@@ -15,6 +18,7 @@ import type { Middleware, ParameterizedContext } from "koa";
 import { koaRunnerOf } from "./fuse.js";
 import { fusedMiddleware } from "./fused-middleware.js";
 import { fromHostBody, isBodyConsumed } from "./host-body.js";
+import { guardHostErrors } from "./host-errors.js";
 import { toMountView } from "./host-path.js";
 import { applyResponse, readyResponse } from "./host-response.js";
 import "./env.js";
@@ -52,27 +56,68 @@ export interface ToKoaOptions {
  */
 export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
   if (typeof app !== "function") throw new GatewayError("GW_ERR_INVALID_APP", `got ${typeof app}`);
-  const gatewayMiddleware: Middleware = async (ctx, next) => {
-    const res = ctx.res;
-    const controller = new AbortController();
-    // The client went away before the response completed (rule 11): not the end of the request body.
-    res.once("close", () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    const request = toGatewayRequest(ctx, controller.signal);
-    const response = checkResponse(await app(request));
-    // A body the app started reading cannot be offered to the middleware after it (as in cascade,
-    // rule 30): then the pass is answered as the 404 it is.
-    if (isPass(response) && !isBodyUsed(request.body)) {
-      await discardBody(response.body);
+  const gatewayMiddleware: Middleware = async function gatewayMiddleware(ctx, next) {
+    const { req, res } = ctx;
+    guardHostErrors(ctx);
+    // The client went away before the response completed (rule 11) — not the end of the request
+    // body. As in core's handle(): the controller is made only if the app reads `request.signal`
+    // (most never do); `clientGone` is what this function checks. The listener stays after the
+    // middleware returns: Koa sends a stream body after it, and the signal must abort meanwhile.
+    let controller: AbortController | undefined;
+    let clientGone = false;
+    const onClose = () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      controller?.abort();
+    };
+    const signal = () => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (clientGone) controller.abort();
+      }
+      return controller.signal;
+    };
+    // `on`, not `once`: `close` comes at most once, and `once` allocates a wrapper per request.
+    res.on("close", onClose);
+    if (res.destroyed) onClose();
+    let request: GatewayRequest;
+    let passed = false;
+    try {
+      request = toGatewayRequest(ctx, signal);
+      const result = app(request);
+      // A synchronous app's response needs no extra turn of the microtask queue.
+      const response = checkResponse(isThenable(result) ? await result : result);
+      // A body the app started reading cannot be offered to the middleware after it (as in
+      // cascade, rule 30): then the pass is answered as the 404 it is.
+      if (isPass(response) && !isBodyUsed(request.body)) {
+        passed = true;
+        await discardBody(response.body);
+      } else {
+        const ready = readyResponse(response, ctx.method);
+        applyResponse(ctx, isThenable(ready) ? await ready : ready);
+      }
+    } catch (error) {
+      // Once the client has gone, errors are consequences of the disconnect, not app faults (rule 26).
+      if (clientGone) return;
+      throw error;
+    }
+    if (passed) {
       await next();
       return;
     }
-    applyResponse(ctx, await readyResponse(response, ctx.method));
+    // An upload the app read part of and left: Node leaves it paused, holding the connection (and
+    // the server's close) for as long as the client keeps sending. Bounded as serve() bounds it.
+    if (request.body !== null && !req.complete && !req.destroyed && isBodyUsed(request.body)) {
+      if (getGatewayRequest(req) === undefined) discardUnread(req, res);
+    }
   };
   const runner = koaRunnerOf(app);
   if (runner !== undefined && options.fuse !== false) return fusedMiddleware(runner, gatewayMiddleware);
   return gatewayMiddleware;
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === "function";
 }
 
 /**
@@ -80,40 +125,80 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
  * `ctx.protocol`, `ctx.host` and `ctx.ip`, so they honour forwarded headers only when the host
  * app opted in with `app.proxy = true` (rule 7).
  */
-function toGatewayRequest(ctx: ParameterizedContext, signal: AbortSignal): GatewayRequest {
+function toGatewayRequest(ctx: ParameterizedContext, signal: () => AbortSignal): GatewayRequest {
   const { req, res } = ctx;
   const view = toMountView(ctx);
-  const { body, headers } = toRequestBody(ctx);
   const socket = req.socket as TLSSocket | undefined;
-  return {
-    method: ctx.method,
-    scheme: ctx.protocol === "https" ? "https" : "http",
-    authority: view.authority ?? (ctx.host || localAuthority(socket)),
-    basePath: view.basePath,
-    path: view.path,
-    query: view.query,
-    headers,
-    body,
+  // A Koa app inside fromKoa runs on a socketless request: the env of the gateway request behind
+  // it (what middleware outside added) carries on, as mount and compose carry it on.
+  const outer = getGatewayRequest(req);
+  const env: GatewayEnv =
+    outer === undefined
+      ? { "gangway.version": "1.0", "node.req": req, "node.res": res, "koa.ctx": ctx }
+      : { ...outer.env, "gangway.version": "1.0", "node.req": req, "node.res": res, "koa.ctx": ctx };
+  let body: GatewayRequest["body"] = null;
+  let headers: GatewayRequest["headers"] = req.headers;
+  // A request without content keeps `body: null` whatever the host did (rule 10).
+  if (hasBody(req)) {
+    if (isBodyConsumed(req)) ({ body, headers } = fromHostBody(ctx));
+    // destroyOnReturn: false — an app that stops reading early must not tear down the socket the
+    // response still has to go out on.
+    else body = new OnceBody(() => req.iterator({ destroyOnReturn: false }), req);
+  }
+  return defineLazySignal(
+    {
+      method: ctx.method,
+      scheme: ctx.protocol === "https" ? "https" : "http",
+      authority: view.authority ?? (hostOf(ctx) || localAuthority(socket)),
+      basePath: view.basePath,
+      path: view.path,
+      query: view.query,
+      headers,
+      body,
+      remoteAddress: ctx.ip || undefined,
+      env,
+    },
     signal,
-    remoteAddress: ctx.ip || undefined,
-    // A Koa app inside fromKoa runs on a socketless request: the env of the gateway request behind
-    // it (what middleware outside added) carries on, as mount and compose carry it on.
-    env: { ...getGatewayRequest(req)?.env, "gangway.version": "1.0", "node.req": req, "node.res": res, "koa.ctx": ctx },
-  };
+  );
 }
 
-/** The body as the host left it: the stream when unread, else rebuilt from what a parser kept (rule 34). */
-function toRequestBody(ctx: ParameterizedContext): {
-  body: GatewayRequest["body"];
-  headers: GatewayRequest["headers"];
-} {
-  const req = ctx.req;
-  // A request without content keeps `body: null` whatever the host did (rule 10).
-  if (!hasBody(req)) return { body: null, headers: req.headers };
-  if (isBodyConsumed(req)) return fromHostBody(ctx);
-  // destroyOnReturn: false — an app that stops reading early must not tear down the socket the
-  // response still has to go out on.
-  return { body: new OnceBody(() => req.iterator({ destroyOnReturn: false }), req), headers: req.headers };
+// Per request prototype (`app.request`): whether `host` there is Koa's own getter, not one the
+// host app defined over it.
+const koaHost = new WeakMap<object, boolean>();
+
+/**
+ * Koa's `ctx.host`, read straight from the `host` header when Koa's getter would return it as it
+ * is — no proxy trust, HTTP/1, a single value without userinfo — which spares the split Koa makes
+ * per request. Anything else, or a host app that redefined `request.host`, asks Koa.
+ */
+function hostOf(ctx: ParameterizedContext): string {
+  const { req } = ctx;
+  const host = req.headers.host;
+  if (
+    host !== undefined &&
+    !ctx.app.proxy &&
+    req.httpVersionMajor < 2 &&
+    !host.includes(",") &&
+    !host.includes("@") &&
+    isKoaHost(ctx.request)
+  ) {
+    return host;
+  }
+  return ctx.host;
+}
+
+function isKoaHost(request: object): boolean {
+  if (Object.hasOwn(request, "host")) return false;
+  const proto = Object.getPrototypeOf(request) as object;
+  let koas = koaHost.get(proto);
+  if (koas === undefined) {
+    // Koa's request object is the last prototype before Object.prototype: the getter must be its.
+    let holder: object | null = proto;
+    while (holder !== null && !Object.hasOwn(holder, "host")) holder = Object.getPrototypeOf(holder);
+    koas = holder !== null && Object.getPrototypeOf(holder) === Object.prototype;
+    koaHost.set(proto, koas);
+  }
+  return koas;
 }
 
 /** HTTP/1.0 without a host header: the server's own address (rule 7). */

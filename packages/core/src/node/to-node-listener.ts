@@ -1,8 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { GatewayError } from "../errors.js";
-import { isBodyUsed } from "../request-body.js";
 import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
+import { DRAIN_BYTES, DRAIN_MS, discardUnread, endConnection, leavesLargeBodyUnread } from "./drain.js";
 import { toHeadError } from "./head-error.js";
 import { closeConnection, sendResponse, sendWhole } from "./send-response.js";
 import { toGatewayRequest } from "./to-gateway-request.js";
@@ -137,10 +137,13 @@ function handle(
     const result = app(request);
     if (isThenable(result)) sending = sendLater(req, res, request, result);
     else {
-      if (leavesLargeBodyUnread(req, request, false)) res.setHeader("connection", "close");
+      if (leavesLargeBodyUnread(req, request.body, false)) res.setHeader("connection", "close");
       // A synchronous app with a whole body is answered in this turn: the awaits of the general
       // path cost about 1.8 µs of a 20 µs hello (docs/performance.md).
-      if (sendWhole(res, method, result)) return finish(req, res, onClose);
+      if (sendWhole(res, method, result)) {
+        finish(req, res, onClose);
+        return;
+      }
       sending = sendResponse(res, method, result);
     }
   } catch (thrown) {
@@ -157,7 +160,7 @@ async function sendLater(
   result: PromiseLike<GatewayResponse>,
 ): Promise<void> {
   const response = await result;
-  if (leavesLargeBodyUnread(req, request, false)) res.setHeader("connection", "close");
+  if (leavesLargeBodyUnread(req, request.body, false)) res.setHeader("connection", "close");
   await sendResponse(res, req.method ?? "GET", response);
 }
 
@@ -174,7 +177,7 @@ async function answerFailure(
   // goes to the host's error path (rule 27), as the fused listener's would.
   if (next !== undefined && !res.headersSent && !res.destroyed) next(error);
   else {
-    if (!res.headersSent && leavesLargeBodyUnread(req, request, true)) res.setHeader("connection", "close");
+    if (!res.headersSent && leavesLargeBodyUnread(req, request?.body, true)) res.setHeader("connection", "close");
     await answerError(res, error, request, onError);
   }
 }
@@ -186,66 +189,6 @@ function finish(req: IncomingMessage, res: ServerResponse, onClose: () => void):
 
 function isThenable(value: unknown): value is PromiseLike<GatewayResponse> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
-// How much of an unread upload a server reads and throws away to keep a keep-alive connection
-// (as @hono/node-server's autoCleanupIncoming does); past either bound it closes the connection.
-const DRAIN_BYTES = 64 * 1024;
-const DRAIN_MS = 500;
-// After closing, what still arrives is read and dropped for this long: closing a socket with
-// unread data resets it, and a reset can destroy the response before the client has read it.
-const LINGER_MS = 1000;
-
-/**
- * Whether the response leaves behind a body too large to drain: the app answered without touching
- * it, or failed. The response then says `connection: close`, so a keep-alive client does not send
- * its next request on a connection about to close.
- */
-function leavesLargeBodyUnread(req: IncomingMessage, request: GatewayRequest | undefined, failed: boolean): boolean {
-  if (req.complete || request?.body === null || (!failed && isBodyUsed(request?.body))) return false;
-  const length = Number(req.headers["content-length"] ?? Number.POSITIVE_INFINITY);
-  return !(length <= DRAIN_BYTES);
-}
-
-/**
- * Discards what the app left unread of the request body, so a keep-alive connection can carry the
- * next request — up to DRAIN_BYTES or DRAIN_MS. Past that, the connection is ended once the
- * response is out: a client must not hang uploading a body nobody reads.
- */
-function discardUnread(req: IncomingMessage, res: ServerResponse): void {
-  let drained = 0;
-  const stop = () => {
-    clearTimeout(timer);
-    req.off("data", count);
-    req.off("end", stop);
-    req.off("close", stop);
-  };
-  const giveUp = () => {
-    stop();
-    // Still flowing, so the socket is read (and dropped) while it lingers.
-    req.on("data", () => {});
-    const end = () => endConnection(req.socket);
-    if (res.writableFinished || res.destroyed) end();
-    else res.once("finish", end).once("close", end);
-  };
-  const count = (chunk: Buffer) => {
-    drained += chunk.byteLength;
-    if (drained > DRAIN_BYTES) giveUp();
-  };
-  const timer = setTimeout(giveUp, DRAIN_MS);
-  req.on("data", count).once("end", stop).once("close", stop);
-}
-
-/**
- * Ends a connection whose response is out, then reads and drops what still arrives for LINGER_MS
- * before destroying it: closing with unread data would reset the connection, and a reset can
- * destroy the response before the client has read it.
- */
-function endConnection(socket: IncomingMessage["socket"]): void {
-  if (socket.destroyed) return;
-  socket.end();
-  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
-  socket.once("close", () => clearTimeout(linger));
 }
 
 async function answerError(

@@ -1,18 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isBodyUsed, type RequestBody } from "@gangway/core";
+import { isBodyUsed } from "../request-body.js";
+import type { RequestBody } from "../types.js";
 
 // How much of an unread upload is read and thrown away to keep a keep-alive connection, and for
-// how long; past either bound the connection is closed once the response is out. The same bounds
-// as core's toNodeListener (packages/core/src/node/to-node-listener.ts), which does not export them.
-const DRAIN_BYTES = 64 * 1024;
-const DRAIN_MS = 500;
+// how long (as @hono/node-server's autoCleanupIncoming does); past either bound the connection is
+// closed once the response is out. serve() and every to* adapter share them.
+/** The most bytes of an unread upload a server reads and drops to keep the connection. */
+export const DRAIN_BYTES = 64 * 1024;
+/** The longest a server spends reading and dropping an unread upload. */
+export const DRAIN_MS = 500;
 // After closing, what still arrives is read and dropped for this long: closing a socket with
 // unread data resets it, and a reset can destroy the response before the client has read it.
 const LINGER_MS = 1000;
 
 /**
  * Whether the response leaves behind an upload too large to drain: the app answered without
- * touching it, or failed. The response then says `connection: close`, so a keep-alive client does
+ * touching it, or failed (`body` is `undefined` when no gateway request could be built). The response then says `connection: close`, so a keep-alive client does
  * not queue its next request on a connection about to close.
  *
  * @example
@@ -20,7 +23,11 @@ const LINGER_MS = 1000;
  * if (leavesLargeBodyUnread(request.raw, body, false)) reply.header("connection", "close");
  * ```
  */
-export function leavesLargeBodyUnread(req: IncomingMessage, body: RequestBody | null, failed: boolean): boolean {
+export function leavesLargeBodyUnread(
+  req: IncomingMessage,
+  body: RequestBody | null | undefined,
+  failed: boolean,
+): boolean {
   if (body === null || req.complete || (!failed && isBodyUsed(body))) return false;
   const length = Number(req.headers["content-length"] ?? Number.POSITIVE_INFINITY);
   return !(length <= DRAIN_BYTES);
@@ -74,9 +81,15 @@ function ignore(): void {}
 
 /**
  * Ends a connection whose response is out, then reads and drops what still arrives for LINGER_MS
- * before destroying it.
+ * before destroying it: closing with unread data would reset the connection, and a reset can
+ * destroy the response before the client has read it.
+ *
+ * @example
+ * ```ts
+ * res.once("finish", () => endConnection(req.socket)); // an upload too large to drain
+ * ```
  */
-function endConnection(socket: IncomingMessage["socket"]): void {
+export function endConnection(socket: IncomingMessage["socket"]): void {
   if (socket.destroyed) return;
   socket.end();
   const linger = setTimeout(() => socket.destroy(), LINGER_MS);
