@@ -2,6 +2,7 @@ import { describe, discardBody } from "./body-reader.js";
 import { withLifecycle } from "./compose.js";
 import { GatewayError } from "./errors.js";
 import { OnceBody, toRequestBody, unwrapBody } from "./request-body.js";
+import { deriveRequest } from "./request-signal.js";
 import { isPass, pass } from "./response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "./types.js";
 
@@ -58,7 +59,7 @@ export function cascade(...args: (GatewayApp | CascadeOptions)[]): GatewayApp {
     // A server's OnceBody goes on untouched, so an adapter can still unwrap the Node request behind
     // it (fusion, rule 35); any other body gets one, so a read shows as `used`.
     if (request.body !== null && !(request.body instanceof OnceBody)) {
-      offered = { ...request, body: toRequestBody(request.body) };
+      offered = deriveRequest(request, { body: toRequestBody(request.body) });
     }
     const body = offered.body as OnceBody | null;
     const source = unwrapBody(body);

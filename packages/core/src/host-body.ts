@@ -44,7 +44,8 @@ export function fromParsedBody(parsed: unknown, headers: IncomingHeaders, parser
  * ```
  */
 export function fromRecoveredBytes(bytes: Uint8Array, headers: IncomingHeaders): ParsedBody {
-  const derived: IncomingHeaders = { ...headers, "content-length": String(bytes.byteLength) };
+  const derived: IncomingHeaders = Object.assign({}, headers);
+  derived["content-length"] = String(bytes.byteLength);
   delete derived["transfer-encoding"];
   delete derived["content-encoding"];
   return { body: bytes.byteLength === 0 ? null : toRequestBody(bytes), headers: derived };

@@ -44,7 +44,7 @@ export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
 export { discardUnread, endConnection, leavesLargeBodyUnread } from "./node/drain.js";
 export { toHeadError } from "./node/head-error.js";
 export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";
-export { defineLazySignal, hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
+export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
 
 // Testing
 export { type InjectOptions, type InjectResponse, inject } from "./inject.js";
@@ -53,6 +53,7 @@ export { type InjectOptions, type InjectResponse, inject } from "./inject.js";
 export { type CascadeOptions, cascade } from "./cascade.js";
 export { compose } from "./compose.js";
 export { type MountOptions, mount } from "./mount.js";
+export { defineLazySignal, deriveRequest } from "./request-signal.js";
 
 // Validation — validate
 export {

@@ -2,6 +2,7 @@ import { describe } from "./body-reader.js";
 import { withLifecycle } from "./compose.js";
 import { GatewayError } from "./errors.js";
 import { isPlainPath, toLiteralKeys, toPathView, toSegmentKey } from "./normalize-path.js";
+import { deriveRequest } from "./request-signal.js";
 import { pass } from "./response.js";
 import type { GatewayApp, GatewayRequest } from "./types.js";
 
@@ -80,7 +81,9 @@ export function mount(
         (path.length === end || path.charCodeAt(end) === SLASH) &&
         (caseSensitive ? path.startsWith(route.canonical) : startsWithFolded(path, route.canonical))
       ) {
-        return route.app({ ...request, basePath: request.basePath + path.slice(0, end), path: path.slice(end) });
+        return route.app(
+          deriveRequest(request, { basePath: request.basePath + path.slice(0, end), path: path.slice(end) }),
+        );
       }
     }
     return fallback ? fallback(request) : pass();
@@ -96,7 +99,7 @@ export function mount(
         request.env["gangway.rawPath"] === undefined
           ? { ...request.env, "gangway.rawPath": request.basePath + request.path }
           : request.env;
-      seen = { ...request, path: view.path, env };
+      seen = deriveRequest(request, { path: view.path, env });
     }
     const route = table.find((candidate) => matches(candidate.keys, view.keys));
     // A guard in front of Gangway (`app.use("/admin", deny)` in the host) read the raw path. When
@@ -111,7 +114,9 @@ export function mount(
     }
     if (route === undefined) return fallback ? fallback(seen) : pass();
     const end = view.ends[route.keys.length - 1]!;
-    return route.app({ ...seen, basePath: request.basePath + view.path.slice(0, end), path: view.path.slice(end) });
+    return route.app(
+      deriveRequest(seen, { basePath: request.basePath + view.path.slice(0, end), path: view.path.slice(end) }),
+    );
   }
 
   // Hooks run in order of appearance, which is the caller's order, not the longest-first table's.

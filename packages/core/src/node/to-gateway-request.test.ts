@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../errors.js";
-import { defineLazySignal, splitTarget } from "./to-gateway-request.js";
+import { splitTarget } from "./to-gateway-request.js";
 
 describe("splitTarget", () => {
   it("splits origin-form targets into raw path and raw query", () => {
@@ -35,41 +35,5 @@ describe("splitTarget", () => {
       })();
       expect(GatewayError.is(error, "GW_ERR_INVALID_URL")).toBe(true);
     }
-  });
-});
-
-describe("defineLazySignal", () => {
-  function lazy() {
-    let made = 0;
-    let controller: AbortController | undefined;
-    const request = defineLazySignal({ path: "/" }, () => {
-      if (controller === undefined) {
-        made++;
-        controller = new AbortController();
-      }
-      return controller.signal;
-    });
-    return { request, abort: () => controller?.abort(), made: () => made };
-  }
-
-  it("makes the signal on first read only, and hands out the same one after", () => {
-    const { request, made } = lazy();
-    expect(made()).toBe(0);
-    const first = request.signal;
-    expect(request.signal).toBe(first);
-    expect(made()).toBe(1);
-    expect({ ...request }.signal).toBe(first);
-  });
-
-  it("works on a frozen request and through a derived one read first", () => {
-    const frozen = lazy();
-    Object.freeze(frozen.request);
-    expect(frozen.request.signal.aborted).toBe(false);
-    const derived = lazy();
-    const child = Object.create(derived.request) as typeof derived.request;
-    const seen = child.signal;
-    derived.abort();
-    expect(seen.aborted).toBe(true);
-    expect(derived.request.signal).toBe(seen);
   });
 });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { GatewayError } from "../errors.js";
 import { OnceBody } from "../request-body.js";
+import { defineLazySignal } from "../request-signal.js";
 import type { GatewayEnv, GatewayRequest } from "../types.js";
 import { toReadableIterator } from "./readable-iterator.js";
 
@@ -89,36 +90,3 @@ export function toGatewayRequest(
   }
   return defineLazySignal(request, signal);
 }
-
-/**
- * Gives a request under construction a `signal` made only when someone reads it, through one
- * accessor shared by every request (rule 11). `source` is called on every read: it makes the
- * signal on its first call and returns that same signal afterwards. Adapters that build their own
- * gateway request use it, as `toGatewayRequest` does.
- *
- * @example
- * ```ts
- * let controller: AbortController | undefined;
- * const request = defineLazySignal({ method: "GET", path: "/" }, () => (controller ??= new AbortController()).signal);
- * request.signal.aborted; // false; the controller exists from now on
- * ```
- */
-export function defineLazySignal<T extends object>(request: T, source: () => AbortSignal): T & { signal: AbortSignal } {
-  (request as unknown as { [kSignal]: () => AbortSignal })[kSignal] = source;
-  return Object.defineProperty(request, "signal", lazySignal) as T & { signal: AbortSignal };
-}
-
-// The signal is made on first read: most apps never look, and an AbortController costs more than
-// the rest of the request. One shared accessor keeps every request on the same hidden class (a
-// getter in each object literal would make a new one per request). A spread (`{ ...request }`)
-// reads it, so derived requests carry the same signal as a plain value.
-const kSignal = Symbol("gangway.signal");
-const lazySignal: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  // Nothing is written back to the request: it may be frozen (rule 13), or a derived object
-  // (`Object.create(request)`) whose own slot would hide the signal from the original.
-  get(this: { [kSignal]: () => AbortSignal }): AbortSignal {
-    return this[kSignal]();
-  },
-};

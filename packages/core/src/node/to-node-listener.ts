@@ -5,7 +5,7 @@ import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
 import { DRAIN_BYTES, DRAIN_MS, discardUnread, endConnection, leavesLargeBodyUnread } from "./drain.js";
 import { toHeadError } from "./head-error.js";
 import { closeConnection, sendResponse, sendWhole } from "./send-response.js";
-import { toGatewayRequest } from "./to-gateway-request.js";
+import { hasBody, toGatewayRequest } from "./to-gateway-request.js";
 
 /** Options for {@link toNodeListener} and `serve()`. */
 export interface NodeListenerOptions {
@@ -184,7 +184,9 @@ async function answerFailure(
 
 function finish(req: IncomingMessage, res: ServerResponse, onClose: () => void): void {
   res.off("close", onClose);
-  if (!req.complete && !req.destroyed) discardUnread(req, res);
+  // A request without a body is not complete yet when a synchronous app has answered (the parser
+  // marks it so after this listener returns): there is nothing to discard, and no timer to set.
+  if (!req.complete && !req.destroyed && hasBody(req)) discardUnread(req, res);
 }
 
 function isThenable(value: unknown): value is PromiseLike<GatewayResponse> {

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { defineLazySignal, deriveRequest } from "./request-signal.js";
+import type { GatewayRequest } from "./types.js";
+
+describe("defineLazySignal", () => {
+  function lazy() {
+    let made = 0;
+    let controller: AbortController | undefined;
+    const request = defineLazySignal({ path: "/" }, () => {
+      if (controller === undefined) {
+        made++;
+        controller = new AbortController();
+      }
+      return controller.signal;
+    });
+    return { request, abort: () => controller?.abort(), made: () => made };
+  }
+
+  it("makes the signal on first read only, and hands out the same one after", () => {
+    const { request, made } = lazy();
+    expect(made()).toBe(0);
+    const first = request.signal;
+    expect(request.signal).toBe(first);
+    expect(made()).toBe(1);
+    expect({ ...request }.signal).toBe(first);
+  });
+
+  it("works on a frozen request and through a derived one read first", () => {
+    const frozen = lazy();
+    Object.freeze(frozen.request);
+    expect(frozen.request.signal.aborted).toBe(false);
+    const derived = lazy();
+    const child = Object.create(derived.request) as typeof derived.request;
+    const seen = child.signal;
+    derived.abort();
+    expect(seen.aborted).toBe(true);
+    expect(derived.request.signal).toBe(seen);
+  });
+});
+
+describe("deriveRequest", () => {
+  function serverRequest() {
+    let made = 0;
+    let controller: AbortController | undefined;
+    const request = defineLazySignal(
+      {
+        method: "GET",
+        scheme: "http",
+        authority: "example.test",
+        basePath: "",
+        path: "/api/x",
+        query: "a=1",
+        headers: {},
+        body: null,
+        env: { "gangway.version": "1.0" },
+      },
+      () => {
+        if (controller === undefined) {
+          made++;
+          controller = new AbortController();
+        }
+        return controller.signal;
+      },
+    ) as GatewayRequest;
+    return { request, made: () => made, abort: () => controller?.abort() };
+  }
+
+  it("applies the changes, keeps every other field, and leaves the signal unmade until read", () => {
+    const { request, made, abort } = serverRequest();
+    const derived = deriveRequest(request, { basePath: "/api", path: "/x" });
+    expect(made()).toBe(0);
+    expect({ ...derived, signal: undefined }).toEqual({ ...request, signal: undefined, basePath: "/api", path: "/x" });
+    expect(request.path).toBe("/api/x");
+    const signal = derived.signal;
+    expect(made()).toBe(1);
+    expect(request.signal).toBe(signal);
+    abort();
+    expect(derived.signal.aborted).toBe(true);
+  });
+
+  it("keeps a signal given in the changes, or one a spread already made plain", () => {
+    const { request } = serverRequest();
+    const other = new AbortController().signal;
+    expect(deriveRequest(request, { signal: other }).signal).toBe(other);
+    const spread = { ...request, path: "/y" };
+    expect(deriveRequest(spread, { path: "/z" }).signal).toBe(spread.signal);
+  });
+
+  it("works from a frozen request", () => {
+    const { request } = serverRequest();
+    Object.freeze(request);
+    expect(deriveRequest(request, { path: "/" }).signal.aborted).toBe(false);
+  });
+});
