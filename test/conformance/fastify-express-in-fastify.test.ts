@@ -1,4 +1,5 @@
 import { expressInFastifyPath } from "./fastify-paths.js";
 import { runConformance } from "./suite.js";
 
-runConformance(expressInFastifyPath);
+// Unfused (`fuse: false`): Express runs on the socketless pair. The fused path has its own files.
+runConformance(expressInFastifyPath(false));

@@ -3,8 +3,10 @@ import type { AddressInfo } from "node:net";
 import { type GatewayApp, type Middleware, serve } from "@gangway/core";
 import { fromExpress, toExpress } from "@gangway/express";
 import { fromFastify, toFastify } from "@gangway/fastify";
+import { fromKoa, toKoa } from "@gangway/koa";
 import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
+import Koa from "koa";
 import { httpClient, injectClient, quietErrors } from "./paths.js";
 import type { ConformancePath, PathClient } from "./suite.js";
 
@@ -107,34 +109,61 @@ export function fastifyRoundTripPath(fused: boolean): ConformancePath {
   };
 }
 
-/** Fastify mounted in Express: `express().use(toExpress(fromFastify(fastifyApp(app))))`. */
-export const fastifyInExpressPath: ConformancePath = {
-  name: "toExpress(fromFastify(…)) in Express",
-  transport: "http",
-  errors: "respond",
-  malformedPaths: "refuse",
-  async start(app) {
-    const wrapped = fromFastify(fastifyApp(app));
-    const host = express().use(toExpress(wrapped));
-    const server = createServer(host);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    return httpClient(`http://127.0.0.1:${port}`, async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await wrapped.shutdown?.();
-    });
-  },
-};
+/**
+ * Fastify mounted in Express: `express().use(toExpress(fromFastify(fastifyApp(app)), { fuse }))` —
+ * fused, Fastify routes Express's own req/res (rule 35); unfused, the socketless pair.
+ */
+export function fastifyInExpressPath(fuse: boolean): ConformancePath {
+  return {
+    name: `toExpress(fromFastify(…)${fuse ? "" : ", { fuse: false }"}) in Express`,
+    transport: "http",
+    errors: "respond",
+    malformedPaths: "refuse",
+    async start(app) {
+      const wrapped = fromFastify(fastifyApp(app));
+      const host = express().use(toExpress(wrapped, { fuse }));
+      const server = createServer(host);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      return httpClient(`http://127.0.0.1:${port}`, async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await wrapped.shutdown?.();
+      });
+    },
+  };
+}
 
-/** Express mounted in Fastify: `fastify.register(toFastify(fromExpress(express().use(toExpress(app)))))`. */
-export const expressInFastifyPath: ConformancePath = {
-  name: "toFastify(fromExpress(…)) in Fastify",
-  transport: "http",
-  errors: "respond",
-  malformedPaths: "refuse",
-  start: (app) =>
-    listenFastify(
-      fastifyHost().register(toFastify(fromExpress(express().use(toExpress(app))))) as unknown as FastifyInstance,
-    ),
-};
+/**
+ * Express mounted in Fastify: `fastify.register(toFastify(fromExpress(express().use(toExpress(app))),
+ * { fuse }), { prefix })` — fused, Express runs on Fastify's own `request.raw`/`reply.raw`
+ * (rule 35); unfused, on the socketless pair.
+ */
+export function expressInFastifyPath(fuse: boolean, prefix = ""): ConformancePath {
+  return crossInFastify(`toFastify(fromExpress(…)`, fuse, prefix, (app) => fromExpress(express().use(toExpress(app))));
+}
+
+/** Koa mounted in Fastify: `fastify.register(toFastify(fromKoa(new Koa().use(toKoa(app))), { fuse }), { prefix })`. */
+export function koaInFastifyPath(fuse: boolean, prefix = ""): ConformancePath {
+  return crossInFastify(`toFastify(fromKoa(…)`, fuse, prefix, (app) => fromKoa(new Koa().use(toKoa(app))));
+}
+
+function crossInFastify(
+  name: string,
+  fuse: boolean,
+  prefix: string,
+  wrap: (app: GatewayApp) => GatewayApp,
+): ConformancePath {
+  const under = prefix === "" ? "" : ` under the prefix ${prefix}`;
+  return {
+    name: `${name}${fuse ? "" : ", { fuse: false }"}) in Fastify${under}`,
+    transport: "http",
+    errors: "respond",
+    malformedPaths: "refuse",
+    start: (app) =>
+      listenFastify(
+        fastifyHost().register(toFastify(wrap(app), { fuse }), { prefix }) as unknown as FastifyInstance,
+        prefix,
+      ),
+  };
+}

@@ -190,3 +190,44 @@ export const fromFastifyInjectPath: ConformancePath = {
     return { ...injectClient(wrapped), close: async () => wrapped.shutdown?.() };
   },
 };
+
+/**
+ * Cross pairs, fused (rule 35): one framework's app handed another host's real req/res through the
+ * Node listener a `fromNodeListener` product carries. Koa in Express (Express's error path
+ * reports), Express and Koa in Fastify (Fastify's error handler reports).
+ */
+export const koaInExpressFusedPath: ConformancePath = {
+  name: "express().use(toExpress(fromKoa(new Koa().use(toKoa(app))))) fused",
+  transport: "http",
+  errors: "respond",
+  start: async (app) =>
+    listen(
+      express()
+        .use(toExpress(fromKoa(new Koa().use(toKoa(app)))))
+        .use(reportToExpress),
+    ),
+};
+
+/** Express in Fastify, fused. */
+export const expressInFastifyFusedPath: ConformancePath = {
+  name: "fastify.register(toFastify(fromExpress(express().use(toExpress(app))))) fused",
+  transport: "http",
+  errors: "respond",
+  malformedPaths: "refuse",
+  start: (app) =>
+    listenFastify(
+      reportingFastify().register(toFastify(fromExpress(express().use(toExpress(app))))) as unknown as FastifyInstance,
+    ),
+};
+
+/** Koa in Fastify, fused. */
+export const koaInFastifyFusedPath: ConformancePath = {
+  name: "fastify.register(toFastify(fromKoa(new Koa().use(toKoa(app))))) fused",
+  transport: "http",
+  errors: "respond",
+  malformedPaths: "refuse",
+  start: (app) =>
+    listenFastify(
+      reportingFastify().register(toFastify(fromKoa(new Koa().use(toKoa(app))))) as unknown as FastifyInstance,
+    ),
+};

@@ -1,4 +1,4 @@
-import type { GatewayApp } from "@gangway/core";
+import { type FusedNodeListener, type GatewayApp, kNodeListener } from "@gangway/core";
 import type { ExpressHandler } from "./to-express.js";
 
 /**
@@ -67,4 +67,20 @@ export function gatewayAppOf(handler: unknown): GatewayApp | undefined {
 export function markGatewayApp(middleware: ExpressHandler, app: GatewayApp): ExpressHandler {
   Object.defineProperty(middleware, kGatewayApp, { value: app });
   return middleware;
+}
+
+/**
+ * The Node listener a `fromNodeListener` product carries for hosts that can hand it their real
+ * `req`/`res` (core's `kNodeListener`: `fromKoa` and `fromFastify` products, say), or `undefined`
+ * for any other app — including such a product wrapped in middleware, which is never fused.
+ *
+ * @example
+ * ```ts
+ * const listener = nodeListenerOf(fromKoa(koa));
+ * if (listener !== undefined) return fusedListenerMiddleware(listener, "next", unfusedMiddleware);
+ * ```
+ */
+export function nodeListenerOf(app: GatewayApp): FusedNodeListener | undefined {
+  const listener = (app as { [kNodeListener]?: FusedNodeListener })[kNodeListener];
+  return typeof listener === "function" ? listener : undefined;
 }

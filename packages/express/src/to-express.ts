@@ -11,7 +11,8 @@ import {
   sendResponse,
   toGatewayRequest,
 } from "@gangway/core";
-import { expressHandlerOf, markGatewayApp } from "./fuse.js";
+import { expressHandlerOf, markGatewayApp, nodeListenerOf } from "./fuse.js";
+import { fusedListenerMiddleware } from "./fused-listener.js";
 import { fusedMiddleware, respondError } from "./fused-middleware.js";
 import { fromHostBody, isBodyConsumed } from "./host-body.js";
 // Types `request.env["express.req"]` and `["express.res"]` for every importer (declaration merging).
@@ -60,7 +61,9 @@ type HostRequest = Parameters<ExpressHandler>[0];
  * (helmet, CORS, `res.cookie`) are kept, with `set-cookie` appended to, never replaced; the body
  * goes through `res.write`/`res.end`, so host middleware that wraps them (compression) applies.
  *
- * `toExpress(fromExpress(expressApp))` runs `expressApp` directly, as a native mount would.
+ * `toExpress(fromExpress(expressApp))` runs `expressApp` directly, as a native mount would, and
+ * `toExpress(fromKoa(koaApp))`, `toExpress(fromFastify(instance))` run the framework on Express's
+ * own `req`/`res` as a Connect middleware would, whenever that changes nothing observable.
  *
  * @example
  * ```ts
@@ -79,8 +82,14 @@ export function toExpress(app: GatewayApp, options: ToExpressOptions = {}): Expr
     // Express ignores a middleware's return value; run() never rejects.
     void run(app, req, res, next, errors);
   };
-  const handler = options.fuse === false ? undefined : expressHandlerOf(app);
-  if (handler !== undefined) return fusedMiddleware(handler, errors, middleware);
+  if (options.fuse !== false) {
+    // Fusion (rule 35): an Express app runs as a native mount would; any other framework a
+    // `fromNodeListener` product wraps (Koa, Fastify) as a Connect middleware would.
+    const handler = expressHandlerOf(app);
+    if (handler !== undefined) return fusedMiddleware(handler, errors, middleware);
+    const listener = nodeListenerOf(app);
+    if (listener !== undefined) return fusedListenerMiddleware(listener, errors, middleware);
+  }
   return markGatewayApp(middleware, app);
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { GatewayApp } from "@gangway/core";
+import { type FusedNodeListener, type GatewayApp, kNodeListener } from "@gangway/core";
 import type { FastifyInstance } from "fastify";
 
 /**
@@ -39,4 +39,20 @@ export interface FastifyOrigin {
  */
 export function fastifyOrigin(app: GatewayApp): FastifyOrigin | undefined {
   return (app as { [kFastifyOrigin]?: FastifyOrigin })[kFastifyOrigin];
+}
+
+/**
+ * The Node listener a `fromNodeListener` product carries for hosts that can hand it their real
+ * `req`/`res` (core's `kNodeListener`: `fromExpress` and `fromKoa` products, say), or `undefined`
+ * for any other app — including such a product wrapped in middleware, which is never fused.
+ *
+ * @example
+ * ```ts
+ * const listener = nodeListenerOf(fromExpress(expressApp));
+ * if (listener !== undefined) return fusedHandler({ listener }, prefix, request, reply);
+ * ```
+ */
+export function nodeListenerOf(app: GatewayApp): FusedNodeListener | undefined {
+  const listener = (app as { [kNodeListener]?: FusedNodeListener })[kNodeListener];
+  return typeof listener === "function" ? listener : undefined;
 }

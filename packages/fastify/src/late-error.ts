@@ -1,5 +1,6 @@
 import { GatewayError } from "@gangway/core";
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
+import { routeContext } from "./route-context.js";
 
 // Errors handed to Fastify's error path after the head went out, recognised by the onError hook.
 const late = new WeakSet<object>();
@@ -29,7 +30,23 @@ export function reportLate(reply: FastifyReply, error: unknown): void {
   const reported =
     error instanceof Error ? error : new GatewayError("GW_ERR_RESPONSE_ABORTED", undefined, { cause: error });
   late.add(reported);
-  reply.send(reported);
+  if (!reply.sent) {
+    reply.send(reported);
+    return;
+  }
+  // The framework ended the response before it failed (a fused Express whose body ran past its
+  // content-length): Fastify drops a send on a reply that is sent, so the route's error handler
+  // is called as Fastify calls it, with `reply.sent` already true. onError hooks are skipped here.
+  const handler = routeContext(reply.request)?.errorHandler?.func;
+  if (typeof handler !== "function") return;
+  try {
+    const result: unknown = handler.call(reply.server, reported, reply.request, reply);
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+      (result as PromiseLike<unknown>).then(undefined, () => {});
+    }
+  } catch {
+    // The handler failed on a response that is already out; nothing more can be done with it.
+  }
 }
 
 /**

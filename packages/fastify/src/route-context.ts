@@ -5,7 +5,9 @@ export interface RouteContext {
   onSend: unknown[] | null;
   preSerialization: unknown[] | null;
   onResponse: unknown[] | null;
-  errorHandler?: { func?: { name?: string } };
+  errorHandler?: {
+    func?: ((this: unknown, error: Error, request: unknown, reply: unknown) => unknown) & { name?: string };
+  };
 }
 
 let kContext: symbol | null | undefined;

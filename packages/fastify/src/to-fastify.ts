@@ -17,8 +17,8 @@ import {
 } from "@gangway/core";
 import { errorCodes, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from "fastify";
 import { limitBody, overLimit, toHostError } from "./body-limit.js";
-import { fastifyOrigin } from "./fuse.js";
-import { canFuse, fusedHandler } from "./fused-handler.js";
+import { fastifyOrigin, nodeListenerOf } from "./fuse.js";
+import { canFuse, canFuseListener, fusedHandler } from "./fused-handler.js";
 import { lateErrorHook } from "./late-error.js";
 import { toMountPoint } from "./mount-point.js";
 import { sendReply } from "./send-reply.js";
@@ -67,6 +67,10 @@ export interface ToFastifyOptions {
 export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): FastifyPluginCallback {
   if (typeof app !== "function") throw new GatewayError("GW_ERR_INVALID_APP", `toFastify got ${typeof app}`);
   const origin = options.fuse === false ? undefined : fastifyOrigin(app);
+  // Any other framework a `fromNodeListener` product wraps (Express, Koa) runs on the real
+  // req/res too, through the listener it carries (rule 35), as @fastify/express runs Express.
+  const listener = options.fuse === false || origin !== undefined ? undefined : nodeListenerOf(app);
+  const nodeListener = listener === undefined ? undefined : { listener };
   const gangway: FastifyPluginCallback = (fastify, _options, done) => {
     const limitOf = (request: FastifyRequest) => options.bodyLimit ?? request.routeOptions.bodyLimit;
     const payloads = new WeakMap<FastifyRequest, Readable>();
@@ -91,6 +95,9 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
       // Fused only when nothing observable changes: no preParsing stream in between, no send hooks.
       if (origin !== undefined && (payload === undefined || payload === request.raw) && canFuse(request, reply)) {
         return fusedHandler(origin, prefix, request, reply);
+      }
+      if (nodeListener !== undefined && canFuseListener(request, reply, payload, limitOf)) {
+        return fusedHandler(nodeListener, prefix, request, reply);
       }
       const raw = request.raw;
       const res = reply.raw;

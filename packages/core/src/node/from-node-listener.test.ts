@@ -5,7 +5,12 @@ import { GatewayError } from "../errors.js";
 import { inject } from "../inject.js";
 import { isPass, text } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
-import { fromNodeListener, getGatewayRequest, type NodeListener } from "./from-node-listener.js";
+import {
+  type FusedNodeListener,
+  fromNodeListener,
+  getGatewayRequest,
+  type NodeListener,
+} from "./from-node-listener.js";
 import { type RunningServer, serve } from "./serve.js";
 import { kNodeListener, toNodeListener } from "./to-node-listener.js";
 
@@ -754,6 +759,116 @@ describe("fromNodeListener: fusion (rule 35)", () => {
     await until(() => reported.length > 0, "the report");
     await tick();
     expect(reported).toEqual([error]);
+  });
+
+  describe("in a host framework's chain (a next of its own)", () => {
+    type Host = (req: IncomingMessage, res: ServerResponse, fused: FusedNodeListener) => void;
+    /** A server whose request handler plays a host framework around the fused listener of `listener`. */
+    async function host(listener: NodeListener, around: Host): Promise<RunningServer> {
+      const fused = (fromNodeListener(listener) as { [kNodeListener]?: FusedNodeListener })[kNodeListener];
+      if (fused === undefined) throw new Error("not fused");
+      const running = await serve(() => text("unused"));
+      running.server.removeAllListeners("request");
+      running.server.on("request", (req: IncomingMessage, res: ServerResponse) => around(req, res, fused));
+      return running;
+    }
+
+    it("hands a pass to the host's next with its req/res as it left them, and the host answers", async () => {
+      const hostRequest = Object.create(Object.getPrototypeOf(IncomingMessage.prototype)) as object;
+      const seen: unknown[] = [];
+      server = await host(
+        (req, res, next) => {
+          // What Koa and Express do before deciding to pass.
+          seen.push(res.statusCode, res.getHeader("x-host"));
+          res.statusCode = 404;
+          res.setHeader("x-prepared", "by the listener");
+          Object.setPrototypeOf(req, hostRequest);
+          res.write = () => true;
+          next();
+        },
+        (req, res, fused) => {
+          const prototype = Object.getPrototypeOf(req);
+          res.statusCode = 202;
+          res.setHeader("x-host", "kept");
+          fused(req, res, () => {
+            seen.push(Object.getPrototypeOf(req) === prototype, Object.hasOwn(res, "write"), res.statusCode);
+            res.end("host answered");
+          });
+        },
+      );
+      const got = await get(server.url, "/");
+      expect([got.status, got.body, got.headers["x-host"], got.headers["x-prepared"]]).toEqual([
+        202,
+        "host answered",
+        "kept",
+        undefined,
+      ]);
+      // The listener saw the fresh response the socketless path gives it.
+      expect(seen).toEqual([200, undefined, true, false, 202]);
+    });
+
+    it("hands an error before the head to the host's next with its response as it left it", async () => {
+      const error = new Error("to the host");
+      const seen: unknown[] = [];
+      server = await host(
+        (_req, res, next) => {
+          res.setHeader("x-prepared", "by the listener");
+          next(error);
+        },
+        (req, res, fused) => {
+          res.setHeader("x-host", "kept");
+          fused(req, res, (received) => {
+            seen.push(received, res.getHeaderNames());
+            res.end();
+          });
+        },
+      );
+      await get(server.url, "/");
+      expect(seen).toEqual([error, ["x-host"]]);
+    });
+
+    it("sends the host's headers under the listener's when the listener answers", async () => {
+      server = await host(
+        (_req, res) => {
+          res.setHeader("x-both", "listener");
+          res.writeHead(201, "Made", { "x-head": "listener" }).end("answered");
+        },
+        (req, res, fused) => {
+          res.setHeader("x-host", "host");
+          res.setHeader("x-both", "host");
+          fused(req, res, () => res.end("not reached"));
+        },
+      );
+      const got = await get(server.url, "/");
+      expect([got.status, got.statusText, got.body]).toEqual([201, "Made", "answered"]);
+      expect([got.headers["x-host"], got.headers["x-both"], got.headers["x-head"]]).toEqual([
+        "host",
+        "listener",
+        "listener",
+      ]);
+    });
+
+    it("keeps the mount fields a host set, and gives a bare server's request the root's", async () => {
+      const seen: unknown[] = [];
+      const listener: NodeListener = (req, res) => {
+        const mounted = req as IncomingMessage & { originalUrl?: string; baseUrl?: string };
+        seen.push([req.url, mounted.originalUrl, mounted.baseUrl]);
+        res.end();
+      };
+      server = await host(listener, (req, res, fused) => {
+        // As Express shows an app under app.use("/gw", …).
+        Object.assign(req, { originalUrl: req.url, baseUrl: "/gw", url: req.url?.slice(3) || "/" });
+        fused(req, res, () => res.end());
+      });
+      await get(server.url, "/gw/x?q=1");
+      await server.close();
+      server = await serve(fromNodeListener(listener));
+      await get(server.url, "/gw/x?q=1");
+      expect(seen).toEqual([
+        ["/x?q=1", "/gw/x?q=1", "/gw"],
+        ["/gw/x?q=1", "/gw/x?q=1", ""],
+      ]);
+    });
   });
 
   it("lets inject() and a real server see the same response from a socketless listener", async () => {

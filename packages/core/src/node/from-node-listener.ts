@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { GatewayError } from "../errors.js";
 import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
@@ -56,11 +56,13 @@ export type FusedNodeListener = (req: IncomingMessage, res: ServerResponse, next
  * Unless `fuse` is false: given a `toNodeListener` product it returns the app that product serves,
  * and the app it returns carries, under `kNodeListener`, a listener that runs `listener` on a
  * server's real `req`/`res` with the same observable results (rule 35); `toNodeListener` and
- * `serve()` use it. Called with a `next` (as `serve()` and host frameworks call it), it hands that
- * `next` every error — one after the head once it has closed the connection — so `serve()`'s
- * `onError` reports it; called without (a bare `http.createServer(toNodeListener(app))`), it
- * answers an error before the head with `errorResponse(error)`, closes the connection on one
- * after, and logs neither.
+ * `serve()` use it, and so do the `to*` adapters of host frameworks. Called with a `next` (as
+ * `serve()` and host frameworks call it), it hands that `next` a pass (`next()`, with the host's
+ * `req`/`res` as they were) and every error — one after the head once it has closed the
+ * connection — so the host's routes after it run and `serve()`'s `onError` reports errors; called
+ * without (a bare `http.createServer(toNodeListener(app))`), it answers a pass with the 404 of
+ * `pass()`, an error before the head with `errorResponse(error)`, closes the connection on one
+ * after, and logs neither. It keeps `req.baseUrl` and `req.originalUrl` when the host set them.
  *
  * @example
  * ```ts
@@ -109,18 +111,29 @@ export function getGatewayRequest(req: IncomingMessage): GatewayRequest | undefi
  * The fused path (rule 35): `listener` on a server's own `req`/`res`, answering what a server would
  * answer for the unfused app's result — a `pass()` 404 for `next()`, `errorResponse(error)` for an
  * error before the head, a closed connection for one after. Given a `next` of its own (a host
- * framework's, or the one `serve()` passes), errors go there instead: before the head, as
- * `toNodeListener` does; after it too, once the connection is closed, so that the server reports
- * it (rules 24, 27) where the socketless path makes the body's iteration fail with it. A failure
- * after the head reaches us as `next(error)` (Express), a rejection, or the error of a stream the
- * framework piped into `res` (Koa, Fastify: see `watchPipedErrors`).
+ * framework's, or the one `serve()` passes), the request is handed back to it instead: `next()`
+ * for a pass, so the host's routes after it run (rule 30; `serve()`'s `next` answers the 404),
+ * and `next(error)` for an error before the head, as `toNodeListener` does; after the head too,
+ * once the connection is closed, so that the server reports it (rules 24, 27) where the
+ * socketless path makes the body's iteration fail with it. A failure after the head reaches us as
+ * `next(error)` (Express), a rejection, or the error of a stream the framework piped into `res`
+ * (Koa, Fastify: see `watchPipedErrors`).
+ *
+ * The mount fields are the host's when it set them: Express sets `req.baseUrl` and
+ * `req.originalUrl` as the unfused path shows them, and the adapters of other hosts set them
+ * before the call (Koa under koa-mount, a Fastify prefix). Only a bare server's request gets the
+ * root's: `req.baseUrl` "" and `req.originalUrl` = `req.url`.
  */
 function toFusedListener(listener: NodeListener): FusedNodeListener {
   return function fusedNodeListener(req, res, next) {
     const mounted = req as IncomingMessage & { originalUrl?: string; baseUrl?: string };
-    // What the socketless path shows at the root.
-    mounted.originalUrl = req.url ?? "/";
-    mounted.baseUrl = "";
+    if (typeof mounted.baseUrl !== "string") {
+      // What the socketless path shows at the root.
+      mounted.originalUrl = req.url ?? "/";
+      mounted.baseUrl = "";
+    }
+    // Only a `next` is handed the request back, and its host must find it as it left it.
+    const host = next === undefined ? undefined : setAside(req, res);
     let handedBack = false;
     // The response closed before it finished: the client went away, and what fails from now on
     // is a consequence of that, not reported (rule 26).
@@ -138,9 +151,12 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
       }
       handedBack = true;
       if (res.destroyed) return;
-      if (!failed) answer(res, req.method ?? "GET", pass());
-      else if (next !== undefined) next(error);
-      else answer(res, req.method ?? "GET", errorResponse(error));
+      if (next === undefined) answer(res, req.method ?? "GET", failed ? errorResponse(error) : pass());
+      else {
+        if (host !== undefined) putBack(req, res, host);
+        if (failed) next(error);
+        else next();
+      }
     };
     if (next !== undefined) {
       // Only a `next` hears of a failure after the head; without one there is nobody to tell.
@@ -159,4 +175,90 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
       settle(true, error);
     }
   };
+}
+
+/** The methods a framework may wrap on `res` as own properties (on-headers, compression). */
+const WRAPPED = ["writeHead", "write", "end"] as const;
+type Wrapped = (typeof WRAPPED)[number];
+
+/** What a host had on its `req`/`res` before a fused listener ran, put back when it is handed the request back. */
+interface HostState {
+  readonly requestPrototype: object | null;
+  readonly responsePrototype: object | null;
+  readonly status: number;
+  readonly message: string;
+  /** The headers the host set, taken off `res` while the listener runs; `undefined` for none. */
+  readonly headers: OutgoingHttpHeaders | undefined;
+  /** The host's own wrappers of `res` methods, `undefined` where `res` had none. */
+  readonly own: Record<Wrapped, unknown>;
+}
+
+/**
+ * Shows the listener the fresh response the socketless path gives it — status 200, no reason, no
+ * headers — and keeps what the host had, so that:
+ * - handed back (a pass, an error before the head), the host finds its `req`/`res` as it left
+ *   them: Koa sets `res.statusCode = 404` up front, Express sets `x-powered-by` and swaps the
+ *   prototypes of `req`/`res` for its own (restoring them only for apps it mounted itself),
+ *   compression wraps `res.write`/`res.end`;
+ * - answered, the host's headers go out under the listener's, as a server writes a gateway
+ *   response over headers a host set (the listener's value wins for a name both set). Adapters
+ *   do not fuse over a host `set-cookie`, which the unfused path appends to.
+ */
+function setAside(req: IncomingMessage, res: ServerResponse): HostState {
+  const names = res.getHeaderNames();
+  let headers: OutgoingHttpHeaders | undefined;
+  if (names.length > 0) {
+    headers = res.getHeaders();
+    for (const name of names) res.removeHeader(name);
+  }
+  const own = {} as Record<Wrapped, unknown>;
+  for (const name of WRAPPED) own[name] = Object.hasOwn(res, name) ? res[name] : undefined;
+  const host: HostState = {
+    requestPrototype: Object.getPrototypeOf(req) as object | null,
+    responsePrototype: Object.getPrototypeOf(res) as object | null,
+    status: res.statusCode,
+    message: res.statusMessage,
+    headers,
+    own,
+  };
+  res.statusCode = 200;
+  res.statusMessage = undefined as unknown as string;
+  if (headers !== undefined) {
+    const hostHeaders = headers;
+    // Every commit goes through writeHead: write(), end() and flushHeaders() call it for an
+    // implicit head.
+    const writeHeadUnder = function writeHeadUnder(this: ServerResponse, ...args: unknown[]) {
+      if (res.writeHead === writeHeadUnder) restoreOwn(res, "writeHead", own.writeHead);
+      for (const name in hostHeaders) {
+        const value = hostHeaders[name];
+        if (value !== undefined && !res.hasHeader(name)) res.setHeader(name, value);
+      }
+      const writeHead = (own.writeHead ?? Object.getPrototypeOf(res).writeHead) as (...args: unknown[]) => unknown;
+      return writeHead.apply(this, args);
+    };
+    res.writeHead = writeHeadUnder as ServerResponse["writeHead"];
+  }
+  return host;
+}
+
+/** Puts back what {@link setAside} kept, dropping what the listener prepared on `res`. */
+function putBack(req: IncomingMessage, res: ServerResponse, host: HostState): void {
+  if (Object.getPrototypeOf(req) !== host.requestPrototype) Object.setPrototypeOf(req, host.requestPrototype);
+  if (Object.getPrototypeOf(res) !== host.responsePrototype) Object.setPrototypeOf(res, host.responsePrototype);
+  for (const name of WRAPPED) restoreOwn(res, name, host.own[name]);
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  if (host.headers !== undefined) {
+    for (const name in host.headers) {
+      const value = host.headers[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
+  }
+  res.statusCode = host.status;
+  res.statusMessage = host.message;
+}
+
+function restoreOwn(res: ServerResponse, name: Wrapped, value: unknown): void {
+  const target = res as unknown as Record<Wrapped, unknown>;
+  if (value !== undefined) target[name] = value;
+  else if (Object.hasOwn(res, name)) delete target[name];
 }
