@@ -8,7 +8,6 @@
 /** Test names, as the fault modules register them. */
 export const tests = {
   wire413: "an oversized upload on the wire gets the whole 413 before the connection closes",
-  endless: "an unread upload that never ends gets its response, then a closed connection within a bounded time",
 } as const;
 
 /**
@@ -19,9 +18,6 @@ export const bugs = {
   expressFinalHandler:
     "host behaviour: Express's finalhandler reads the whole unread body before it answers, and keeps the " +
     "connection (a native Express app does the same)",
-  hostDrain:
-    "host behaviour: Node drains an unread body without bound when the host answers without reading it " +
-    "(a native app does the same); serve() bounds it at 64 KiB / 500 ms",
 } as const;
 
 /** Entries for `runReliability(path, { known })`: every named test of `names` failing for `bug`. */

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   discardBody,
+  discardUnread,
   type GatewayApp,
   GatewayError,
   type GatewayRequest,
   type GatewayResponse,
   isBodyUsed,
   isPass,
+  leavesLargeBodyUnread,
   type OutgoingHeaders,
   sendResponse,
   toGatewayRequest,
@@ -140,6 +142,9 @@ async function run(
       passed = true;
       await discardBody(response.body);
     } else {
+      // An upload too large to drain after the response: say so, so a keep-alive client does not
+      // queue its next request on a connection about to close (as serve() does).
+      if (live && leavesLargeBodyUnread(req, request.body, false)) res.setHeader("connection", "close");
       await sendResponse(res, req.method ?? "GET", withHostHeaders(res, response));
     }
   } catch (error) {
@@ -151,9 +156,12 @@ async function run(
     next();
     return;
   }
-  // An app that answered without reading the upload: let Node discard the rest, so a keep-alive
-  // connection can carry the next request.
-  if (!req.complete && !req.destroyed) req.resume();
+  // An app that answered without reading all of the upload: the rest is read and dropped within
+  // serve()'s bounds (64 KiB / 500 ms), then the connection ends; Node alone would drain it without
+  // bound. An error left to Express's handler is not bounded here: its finalhandler answers only
+  // once the whole upload has arrived, as natively.
+  const answered = failure === undefined || errors === "respond";
+  if (answered && request?.body !== null && !req.complete && !req.destroyed) discardUnread(req, res);
   if (failure === undefined) return;
   // Once the client has gone, errors are consequences of the disconnect, not app faults (rule 26).
   if (clientGone) return;

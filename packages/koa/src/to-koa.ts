@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import {
   checkResponse,
@@ -12,6 +13,7 @@ import {
   hasBody,
   isBodyUsed,
   isPass,
+  leavesLargeBodyUnread,
   OnceBody,
 } from "@gangway/core";
 import type { Middleware, ParameterizedContext } from "koa";
@@ -80,7 +82,7 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
     // `on`, not `once`: `close` comes at most once, and `once` allocates a wrapper per request.
     res.on("close", onClose);
     if (res.destroyed) onClose();
-    let request: GatewayRequest;
+    let request: GatewayRequest | undefined;
     let passed = false;
     try {
       request = toGatewayRequest(ctx, signal);
@@ -99,21 +101,32 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
     } catch (error) {
       // Once the client has gone, errors are consequences of the disconnect, not app faults (rule 26).
       if (clientGone) return;
+      // Koa answers the error (a 413 from readBytes, say); what is left of the upload is dropped
+      // within serve()'s bounds, as after an answer, instead of drained without end.
+      if (request !== undefined) boundUnread(req, res, request.body);
       throw error;
     }
     if (passed) {
       await next();
       return;
     }
-    // An upload the app read part of and left: Node leaves it paused, holding the connection (and
-    // the server's close) for as long as the client keeps sending. Bounded as serve() bounds it.
-    if (request.body !== null && !req.complete && !req.destroyed && isBodyUsed(request.body)) {
-      if (getGatewayRequest(req) === undefined) discardUnread(req, res);
-    }
+    // An upload the app left unread, or read part of: Node would drain it without bound, or leave
+    // it paused and hold the connection (and the server's close) for as long as the client keeps
+    // sending. Bounded as serve() bounds it, and a large one announced with `connection: close`.
+    if (leavesLargeBodyUnread(req, request.body, false)) ctx.set("connection", "close");
+    boundUnread(req, res, request.body);
   };
   const runner = koaRunnerOf(app);
   if (runner !== undefined && options.fuse !== false) return fusedMiddleware(runner, gatewayMiddleware);
   return gatewayMiddleware;
+}
+
+/** Drops what the app left of the upload within serve()'s bounds, on a real socket only. */
+function boundUnread(req: IncomingMessage, res: ServerResponse, body: GatewayRequest["body"]): void {
+  // Under fromKoa the socketless pair finishes the body itself.
+  if (body !== null && !req.complete && !req.destroyed && getGatewayRequest(req) === undefined) {
+    discardUnread(req, res);
+  }
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
