@@ -30,7 +30,13 @@ export interface FromNodeListenerOptions {
 }
 
 /** The Node listener a `fromNodeListener` app carries for servers that can hand it the real `req`/`res`. */
-export type FusedNodeListener = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+export type FusedNodeListener = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+  /** The caller is a server and `res` its own fresh response: there is no host state to set aside. */
+  fresh?: boolean,
+) => void;
 
 /**
  * Turns a Node listener into a gateway app, with no socket (spec, "Socketless Node pairs"). Per
@@ -125,7 +131,7 @@ export function getGatewayRequest(req: IncomingMessage): GatewayRequest | undefi
  * root's: `req.baseUrl` "" and `req.originalUrl` = `req.url`.
  */
 function toFusedListener(listener: NodeListener): FusedNodeListener {
-  return function fusedNodeListener(req, res, next) {
+  return function fusedNodeListener(req, res, next, fresh) {
     const mounted = req as IncomingMessage & { originalUrl?: string; baseUrl?: string };
     if (typeof mounted.baseUrl !== "string") {
       // What the socketless path shows at the root.
@@ -133,7 +139,7 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
       mounted.baseUrl = "";
     }
     // Only a `next` is handed the request back, and its host must find it as it left it.
-    const host = next === undefined ? undefined : setAside(req, res);
+    const host = next === undefined || fresh === true ? undefined : setAside(req, res);
     let handedBack = false;
     // The response closed before it finished: the client went away, and what fails from now on
     // is a consequence of that, not reported (rule 26).
@@ -154,6 +160,9 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
       if (next === undefined) answer(res, req.method ?? "GET", failed ? errorResponse(error) : pass());
       else {
         if (host !== undefined) putBack(req, res, host);
+        // A server's own response goes back as fresh as it came: what the listener prepared on it
+        // is not part of the pass() or the error the server answers with.
+        else if (fresh === true) clearResponse(res);
         if (failed) next(error);
         else next();
       }
@@ -239,6 +248,13 @@ function setAside(req: IncomingMessage, res: ServerResponse): HostState {
     res.writeHead = writeHeadUnder as ServerResponse["writeHead"];
   }
   return host;
+}
+
+/** Drops what a listener prepared on a server's fresh response before handing it back. */
+function clearResponse(res: ServerResponse): void {
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  res.statusCode = 200;
+  res.statusMessage = undefined as unknown as string;
 }
 
 /** Puts back what {@link setAside} kept, dropping what the listener prepared on `res`. */

@@ -26,6 +26,14 @@ export interface NodeListenerOptions {
   fuse?: boolean;
 }
 
+/** A fused listener as `fromNodeListener` makes it (see `FusedNodeListener` there). */
+type FusedListener = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+  fresh?: boolean,
+) => void;
+
 /** Marks a listener made by toNodeListener with the app it serves. */
 export const kGatewayApp = Symbol.for("gangway.app");
 /** Marks an app made by fromNodeListener with the listener it runs. */
@@ -86,22 +94,27 @@ export function toServerListener(app: GatewayApp, options: NodeListenerOptions =
   return function fusedServerListener(req, res) {
     // The fused listener never reaches handle(): bound what is drained of an unread body here.
     // Node has started discarding it by now without a count, so decide by the declared length.
-    res.once("finish", () => {
-      if (req.complete || req.destroyed) return;
-      // A declared length past the bound is not worth draining; a chunked body gets DRAIN_MS.
-      if (Number(req.headers["content-length"]) > DRAIN_BYTES) return endConnection(req.socket);
-      const timer = setTimeout(() => endConnection(req.socket), DRAIN_MS);
-      const stop = () => clearTimeout(timer);
-      req.once("end", stop).once("close", stop);
-    });
-    listener(req, res, (error?: unknown) => {
+    // A request without a body has nothing to drain, and no listener is spent on it.
+    if (hasBody(req)) {
+      res.once("finish", () => {
+        if (req.complete || req.destroyed) return;
+        // A declared length past the bound is not worth draining; a chunked body gets DRAIN_MS.
+        if (Number(req.headers["content-length"]) > DRAIN_BYTES) return endConnection(req.socket);
+        const timer = setTimeout(() => endConnection(req.socket), DRAIN_MS);
+        const stop = () => clearTimeout(timer);
+        req.once("end", stop).once("close", stop);
+      });
+    }
+    const next = (error?: unknown) => {
       const method = req.method ?? "GET";
       const answered =
         error === undefined || error === null
           ? sendResponse(res, method, pass())
           : answerError(res, toHeadError(error, res), undefined, onError, method);
       answered.catch(() => res.destroy());
-    });
+    };
+    // `fresh`: this is a server's own response, with nothing of a host's to set aside.
+    (listener as FusedListener)(req, res, next, true);
   };
 }
 
