@@ -41,6 +41,7 @@ export {
   toNodeListener,
 } from "./node/to-node-listener.js";
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
+export { ClientWatch, watchClient } from "./node/client-watch.js";
 export { DRAIN_BYTES, DRAIN_MS, discardUnread, endConnection, leavesLargeBodyUnread } from "./node/drain.js";
 export { toHeadError } from "./node/head-error.js";
 export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";

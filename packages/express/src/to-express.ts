@@ -12,6 +12,7 @@ import {
   type OutgoingHeaders,
   sendResponse,
   toGatewayRequest,
+  watchClient,
 } from "@gangway/core";
 import { expressHandlerOf, markGatewayApp, nodeListenerOf } from "./fuse.js";
 import { fusedListenerMiddleware } from "./fused-listener.js";
@@ -103,34 +104,13 @@ async function run(
   errors: "next" | "respond",
 ): Promise<void> {
   // The client went away before the response completed (rule 11) — not the end of the request body.
-  // As in core's handle(): the controller is made only if the app reads `request.signal` (most
-  // never do, and it costs more than the rest of the request); `clientGone` is what the rest of
-  // this function checks, so nothing here reads the signal either.
-  let controller: AbortController | undefined;
-  let clientGone = false;
-  const onClose = () => {
-    if (res.writableFinished) return;
-    clientGone = true;
-    controller?.abort();
-  };
-  // Idempotent: a request derived by prototype (`Object.create(request)`) that reads `signal`
-  // before the original does calls this again, and both must get the one signal `onClose` aborts.
-  const signal = () => {
-    if (controller === undefined) {
-      controller = new AbortController();
-      if (clientGone) controller.abort();
-    }
-    return controller.signal;
-  };
-  // `on`, not `once`: `close` is emitted at most once, and `once` allocates a wrapper per request;
-  // the listener is removed in `finally` either way.
-  res.on("close", onClose);
-  if (res.destroyed) onClose();
+  // Nothing here reads `request.signal`, which is made only if the app does.
+  const client = watchClient(res);
   let request: GatewayRequest | undefined;
   let failure: { error: unknown } | undefined;
   let passed = false;
   try {
-    request = toRequest(req, res, signal);
+    request = toRequest(req, res, client.signal);
     // The request stream itself, not a body rebuilt from what a host parser left in req.body.
     const live = request.body !== null && !isBodyConsumed(req);
     const result = app(request);
@@ -150,7 +130,7 @@ async function run(
   } catch (error) {
     failure = { error };
   } finally {
-    res.off("close", onClose);
+    client.stop();
   }
   if (passed) {
     next();
@@ -164,7 +144,7 @@ async function run(
   if (answered && request?.body !== null && !req.complete && !req.destroyed) discardUnread(req, res);
   if (failure === undefined) return;
   // Once the client has gone, errors are consequences of the disconnect, not app faults (rule 26).
-  if (clientGone) return;
+  if (client.gone) return;
   if (errors === "next") next(failure.error);
   else await respondError(res, request?.method ?? req.method ?? "GET", failure.error);
 }

@@ -14,6 +14,7 @@ import {
   isPass,
   leavesLargeBodyUnread,
   type RequestBody,
+  watchClient,
 } from "@gangway/core";
 import { errorCodes, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from "fastify";
 import { limitBody, overLimit, toHostError } from "./body-limit.js";
@@ -101,25 +102,12 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
       }
       const raw = request.raw;
       const res = reply.raw;
-      // The client went away before the response completed (rule 11). The controller is made only
-      // if the app reads `request.signal` (most never do), already aborted if the client left first.
-      let controller: AbortController | undefined;
-      let gone = false;
-      res.once("close", () => {
-        if (res.writableFinished) return;
-        gone = true;
-        controller?.abort();
-      });
-      const signal = () => {
-        if (controller === undefined) {
-          controller = new AbortController();
-          if (gone) controller.abort();
-        }
-        return controller.signal;
-      };
+      // The client went away before the response completed (rule 11); the signal is made only if the
+      // app reads it. The watch stays: Fastify sends a stream body after this handler returns.
+      const client = watchClient(res);
       let body: RequestBody | null = null;
       try {
-        const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf, signal);
+        const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf, client.signal);
         body = gatewayRequest.body;
         const response = await app(gatewayRequest);
         if (isPass(response)) {
@@ -132,7 +120,7 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
       } catch (error) {
         // The request stream itself broke: an ECONNRESET from an upstream the app called is an
         // app error, one from this client's upload is not.
-        if (gone || (isDisconnect(error) && raw.destroyed)) {
+        if (client.gone || (isDisconnect(error) && raw.destroyed)) {
           // The client left: what failed is a consequence, not an app fault, and nobody is there
           // to answer (rule 26). The reply is done with, so Fastify touches it no more.
           reply.hijack();

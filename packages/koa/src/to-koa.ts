@@ -15,6 +15,7 @@ import {
   isPass,
   leavesLargeBodyUnread,
   OnceBody,
+  watchClient,
 } from "@gangway/core";
 import type { Middleware, ParameterizedContext } from "koa";
 import { koaRunnerOf } from "./fuse.js";
@@ -62,30 +63,13 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
     const { req, res } = ctx;
     guardHostErrors(ctx);
     // The client went away before the response completed (rule 11) — not the end of the request
-    // body. As in core's handle(): the controller is made only if the app reads `request.signal`
-    // (most never do); `clientGone` is what this function checks. The listener stays after the
-    // middleware returns: Koa sends a stream body after it, and the signal must abort meanwhile.
-    let controller: AbortController | undefined;
-    let clientGone = false;
-    const onClose = () => {
-      if (res.writableFinished) return;
-      clientGone = true;
-      controller?.abort();
-    };
-    const signal = () => {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (clientGone) controller.abort();
-      }
-      return controller.signal;
-    };
-    // `on`, not `once`: `close` comes at most once, and `once` allocates a wrapper per request.
-    res.on("close", onClose);
-    if (res.destroyed) onClose();
+    // body. The watch stays after the middleware returns: Koa sends a stream body after it, and the
+    // signal must abort meanwhile.
+    const client = watchClient(res);
     let request: GatewayRequest | undefined;
     let passed = false;
     try {
-      request = toGatewayRequest(ctx, signal);
+      request = toGatewayRequest(ctx, client.signal);
       const result = app(request);
       // A synchronous app's response needs no extra turn of the microtask queue.
       const response = checkResponse(isThenable(result) ? await result : result);
@@ -100,7 +84,7 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
       }
     } catch (error) {
       // Once the client has gone, errors are consequences of the disconnect, not app faults (rule 26).
-      if (clientGone) return;
+      if (client.gone) return;
       // Koa answers the error (a 413 from readBytes, say); what is left of the upload is dropped
       // within serve()'s bounds, as after an answer, instead of drained without end.
       if (request !== undefined) boundUnread(req, res, request.body);

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { GatewayError } from "../errors.js";
 import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
+import { type ClientWatch, watchClient } from "./client-watch.js";
 import { DRAIN_BYTES, DRAIN_MS, discardUnread, endConnection, leavesLargeBodyUnread } from "./drain.js";
 import { toHeadError } from "./head-error.js";
 import { closeConnection, sendResponse, sendWhole } from "./send-response.js";
@@ -126,27 +127,12 @@ function handle(
   next: ((error?: unknown) => void) | undefined,
 ): void {
   // The client went away before the response completed (rule 11) — not the end of the request body.
-  // The controller is made only if the app reads `request.signal`: most never do.
-  let controller: AbortController | undefined;
-  let clientGone = false;
-  const onClose = () => {
-    if (res.writableFinished) return;
-    clientGone = true;
-    controller?.abort();
-  };
-  const signal = () => {
-    if (controller === undefined) {
-      controller = new AbortController();
-      if (clientGone) controller.abort();
-    }
-    return controller.signal;
-  };
-  res.once("close", onClose);
+  const client = watchClient(res);
   const method = req.method ?? "GET";
   let request: GatewayRequest | undefined;
   let sending: Promise<void>;
   try {
-    request = toGatewayRequest(req, signal, { "gangway.version": "1.0", "node.req": req, "node.res": res });
+    request = toGatewayRequest(req, client.signal, { "gangway.version": "1.0", "node.req": req, "node.res": res });
     const result = app(request);
     if (isThenable(result)) sending = sendLater(req, res, request, result);
     else {
@@ -154,7 +140,7 @@ function handle(
       // A synchronous app with a whole body is answered in this turn: the awaits of the general
       // path cost about 1.8 µs of a 20 µs hello (docs/performance.md).
       if (sendWhole(res, method, result)) {
-        finish(req, res, onClose);
+        finish(req, res, client);
         return;
       }
       sending = sendResponse(res, method, result);
@@ -163,7 +149,7 @@ function handle(
     sending = Promise.reject(thrown);
   }
   const failed = (thrown: unknown) => answerFailure(thrown, req, res, request, onError, next);
-  void sending.then(undefined, failed).then(() => finish(req, res, onClose));
+  void sending.then(undefined, failed).then(() => finish(req, res, client));
 }
 
 async function sendLater(
@@ -195,8 +181,8 @@ async function answerFailure(
   }
 }
 
-function finish(req: IncomingMessage, res: ServerResponse, onClose: () => void): void {
-  res.off("close", onClose);
+function finish(req: IncomingMessage, res: ServerResponse, client: ClientWatch): void {
+  client.stop();
   // A request without a body is not complete yet when a synchronous app has answered (the parser
   // marks it so after this listener returns): there is nothing to discard, and no timer to set.
   if (!req.complete && !req.destroyed && hasBody(req)) discardUnread(req, res);
