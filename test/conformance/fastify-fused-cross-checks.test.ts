@@ -1,11 +1,10 @@
 import type { IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fromExpress } from "@gangway/express";
 import { toFastify } from "@gangway/fastify";
 import express from "express";
-import Fastify, { type FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
-import { HttpClient } from "../helpers/http-client.js";
+import Fastify from "fastify";
+import { describe, expect, it } from "vitest";
+import { fastifyListener } from "../helpers/fastify-client.js";
 
 /*
  * What the conformance run on the fused cross path cannot see: that it is fused at all, and that
@@ -13,20 +12,7 @@ import { HttpClient } from "../helpers/http-client.js";
  * prefixes — compared with `fuse: false`.
  */
 
-const open: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((close) => close()));
-});
-
-async function listen(fastify: FastifyInstance): Promise<HttpClient> {
-  await fastify.listen({ port: 0, host: "127.0.0.1" });
-  const client = new HttpClient(`http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`);
-  open.push(async () => {
-    client.close();
-    await fastify.close();
-  });
-  return client;
-}
+const listen = fastifyListener();
 
 /** An Express app that records the Node request it got, with a route, a failure before and after the head. */
 function legacy(seen: IncomingMessage[]) {

@@ -1,28 +1,19 @@
 import type { IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Middleware } from "@gangway/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpClient } from "../../../test/helpers/http-client.js";
+import { fastifyListener } from "../../../test/helpers/fastify-client.js";
 import { fromFastify } from "./from-fastify.js";
 import { toFastify } from "./to-fastify.js";
 
 const passThrough: Middleware = (next) => (request) => next(request);
 
-const open: (() => Promise<void>)[] = [];
+const listen = fastifyListener();
+// The inner instances are never listened on; they are closed after each test as well.
+const inners: FastifyInstance[] = [];
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((close) => close()));
+  await Promise.all(inners.splice(0).map((instance) => instance.close()));
 });
-
-async function listen(fastify: FastifyInstance): Promise<HttpClient> {
-  await fastify.listen({ port: 0, host: "127.0.0.1" });
-  const client = new HttpClient(`http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`);
-  open.push(async () => {
-    client.close();
-    await fastify.close();
-  });
-  return client;
-}
 
 /** An inner instance that records the Node request its route got. */
 function inner(seen: IncomingMessage[]): FastifyInstance {
@@ -35,7 +26,7 @@ function inner(seen: IncomingMessage[]): FastifyInstance {
   instance.get("/fail", async () => {
     throw new Error("inner failure");
   });
-  open.push(() => instance.close());
+  inners.push(instance);
   return instance;
 }
 

@@ -1,24 +1,10 @@
-import type { AddressInfo } from "node:net";
 import { type GatewayApp, GatewayError, json, pass, readText, text } from "@gangway/core";
-import Fastify, { type FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
-import { HttpClient } from "../../../test/helpers/http-client.js";
+import Fastify from "fastify";
+import { describe, expect, it } from "vitest";
+import { fastifyListener } from "../../../test/helpers/fastify-client.js";
 import { toFastify } from "./to-fastify.js";
 
-const open: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((close) => close()));
-});
-
-async function listen(fastify: FastifyInstance): Promise<HttpClient> {
-  await fastify.listen({ port: 0, host: "127.0.0.1" });
-  const client = new HttpClient(`http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`);
-  open.push(async () => {
-    client.close();
-    await fastify.close();
-  });
-  return client;
-}
+const listen = fastifyListener();
 
 const echo: GatewayApp = async (request) =>
   json({
