@@ -44,24 +44,3 @@ export function koaInExpressPath(fuse: boolean, prefix = ""): ConformancePath {
     },
   };
 }
-
-/**
- * One streamed request through the whole stack before the behaviours run, so that V8 has compiled
- * it and Node has loaded what it loads lazily: the abort behaviour's 10 ms pacing then measures the
- * path, not its cold start.
- *
- * @example
- * ```ts
- * await warmUp(koaInExpressPath(true));
- * ```
- */
-export async function warmUp(path: ConformancePath): Promise<void> {
-  const client = await path.start(() => ({
-    status: 200,
-    body: (async function* () {
-      yield Buffer.from("warm");
-    })(),
-  }));
-  await (await client.send({ url: "/" })).bytes();
-  await client.close();
-}

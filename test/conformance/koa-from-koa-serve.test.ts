@@ -1,7 +1,7 @@
 import { serve } from "@gangway/core";
 import { fromKoa, toKoa } from "@gangway/koa";
 import Koa from "koa";
-import { httpClient, quietErrors } from "./paths.js";
+import { httpClient, quietErrors, warmUp } from "./paths.js";
 import { type ConformancePath, runConformance } from "./suite.js";
 
 /**
@@ -17,22 +17,6 @@ const fromKoaServePath: ConformancePath = {
     return httpClient(server.url, () => server.close());
   },
 };
-
-/**
- * One streamed request through the whole stack before the behaviours run, so that V8 has compiled
- * it and Node has loaded what it loads lazily: the abort behaviour's 10 ms pacing then measures the
- * path, not its cold start.
- */
-async function warmUp(path: ConformancePath): Promise<void> {
-  const client = await path.start(() => ({
-    status: 200,
-    body: (async function* () {
-      yield Buffer.from("warm");
-    })(),
-  }));
-  await (await client.send({ url: "/" })).bytes();
-  await client.close();
-}
 
 await warmUp(fromKoaServePath);
 runConformance(fromKoaServePath);

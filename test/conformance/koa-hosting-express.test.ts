@@ -4,7 +4,7 @@ import { fromExpress, toExpress } from "@gangway/express";
 import { toKoa } from "@gangway/koa";
 import express from "express";
 import Koa from "koa";
-import { httpClient } from "./paths.js";
+import { httpClient, warmUp } from "./paths.js";
 import { type ConformancePath, runConformance } from "./suite.js";
 
 /**
@@ -29,22 +29,6 @@ const expressInKoaPath: ConformancePath = {
     });
   },
 };
-
-/**
- * One streamed request through the whole stack before the behaviours run, so that V8 has compiled
- * it and Node has loaded what it loads lazily: the abort behaviour's 10 ms pacing then measures the
- * path, not its cold start.
- */
-async function warmUp(path: ConformancePath): Promise<void> {
-  const client = await path.start(() => ({
-    status: 200,
-    body: (async function* () {
-      yield Buffer.from("warm");
-    })(),
-  }));
-  await (await client.send({ url: "/" })).bytes();
-  await client.close();
-}
 
 await warmUp(expressInKoaPath);
 runConformance(expressInKoaPath);

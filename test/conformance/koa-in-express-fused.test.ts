@@ -1,4 +1,5 @@
-import { koaInExpressPath, warmUp } from "./cross-paths.js";
+import { koaInExpressPath } from "./cross-paths.js";
+import { warmUp } from "./paths.js";
 import { runConformance } from "./suite.js";
 
 // Fused (rule 35): Koa runs on Express's own req/res, with the same behaviours as unfused.

@@ -1,4 +1,5 @@
-import { koaInExpressPath, warmUp } from "./cross-paths.js";
+import { koaInExpressPath } from "./cross-paths.js";
+import { warmUp } from "./paths.js";
 import { runConformance } from "./suite.js";
 
 // Unfused (`fuse: false`): Koa runs on the socketless pair. The fused path has its own files.

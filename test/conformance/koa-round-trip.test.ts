@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fromKoa, toKoa } from "@gangway/koa";
 import Koa from "koa";
-import { httpClient } from "./paths.js";
+import { httpClient, warmUp } from "./paths.js";
 import { type ConformancePath, type PathClient, runConformance } from "./suite.js";
 
 /** Serves a Koa host on 127.0.0.1:0 behind the shared HTTP client. */
@@ -31,22 +31,6 @@ const koaRoundTripPath: ConformancePath = {
     return listenKoa(new Koa().use(toKoa(fromKoa(new Koa().use(toKoa(app))))));
   },
 };
-
-/**
- * One streamed request through the whole stack before the behaviours run, so that V8 has compiled
- * it and Node has loaded what it loads lazily: the abort behaviour's 10 ms pacing then measures the
- * path, not its cold start.
- */
-async function warmUp(path: ConformancePath): Promise<void> {
-  const client = await path.start(() => ({
-    status: 200,
-    body: (async function* () {
-      yield Buffer.from("warm");
-    })(),
-  }));
-  await (await client.send({ url: "/" })).bytes();
-  await client.close();
-}
 
 await warmUp(koaRoundTripPath);
 runConformance(koaRoundTripPath);
