@@ -25,6 +25,7 @@ export { empty, html, isPass, json, pass, type ResponseInit, redirect, text } fr
 export { type BodyReader, discardBody, openBody } from "./body-reader.js";
 export { checkResponse, isBodiless } from "./check-response.js";
 export { HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
+export { isThenable } from "./thenable.js";
 
 // Request bodies
 export { isBodyUsed, OnceBody, toRequestBody, unwrapBody } from "./request-body.js";

@@ -1,5 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import {
+  type BodyReader,
   checkResponse,
   closeConnection,
   declaredLength,
@@ -12,6 +13,52 @@ import {
 import type { FastifyReply } from "fastify";
 import { BodyStream } from "./body-stream.js";
 import { reportLate } from "./late-error.js";
+
+/**
+ * Answers a Fastify reply at once when the response's body is whole (absent, a string or bytes):
+ * {@link sendReply}'s rules, with no `await`, so a route whose app answered synchronously returns
+ * synchronously too, Fastify's cheapest path. Returns `false`, having touched nothing, for a
+ * streamed body, having checked the response; throws, before the reply is touched, for a response
+ * that is wrong.
+ *
+ * @example
+ * ```ts
+ * if (sendWholeReply(reply, request.method, response)) return;
+ * ```
+ */
+export function sendWholeReply(reply: FastifyReply, method: string, response: GatewayResponse): boolean {
+  checkResponse(response);
+  const body = response.body;
+  if (body !== null && body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) return false;
+  const { status, statusText } = response;
+  const headers = toNodeHeaders(response.headers, -1);
+  checkHead(statusText, headers);
+  const declared = declaredLength(headers);
+  if (isBodiless(status)) {
+    // No content (rule 17). Fastify writes no content-length for 1xx/204/304 and "0" for 205.
+    applyHead(reply, status, headers);
+    setStatusText(reply, statusText);
+    reply.send();
+    return true;
+  }
+  const length =
+    body === null || body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  // A HEAD response declares GET's length and carries nothing (rule 17).
+  if (declared !== -1 && declared !== length && method !== "HEAD") {
+    throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
+  }
+  applyHead(reply, status, headers);
+  setStatusText(reply, statusText);
+  if (body === null || body === undefined) reply.send();
+  else if (typeof body === "string" && sendsTextAsIs(reply)) {
+    // Node writes a string body in one piece with the head; bytes go as a second chunk.
+    reply.send(body);
+  } else
+    reply.send(
+      typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+    );
+  return true;
+}
 
 /**
  * Answers a Fastify reply with a gateway response, through the reply rather than around it, so
@@ -31,7 +78,8 @@ import { reportLate } from "./late-error.js";
  * ```
  */
 export async function sendReply(reply: FastifyReply, method: string, response: GatewayResponse): Promise<void> {
-  checkResponse(response);
+  // Checked there (rules 14-16) whatever the body.
+  if (sendWholeReply(reply, method, response)) return;
   const { status, statusText } = response;
   const headers = toNodeHeaders(response.headers, -1);
   let declared: number;
@@ -43,31 +91,16 @@ export async function sendReply(reply: FastifyReply, method: string, response: G
     await discardBody(response.body);
     throw error;
   }
-  const setReason = () => {
-    if (statusText !== undefined) reply.raw.statusMessage = statusText;
-  };
-  if (status < 200 || status === 204 || status === 205 || status === 304) {
-    // No content (rule 17): the body is finished unread. Fastify writes no content-length for
-    // 1xx/204/304 and "0" for 205.
+  const setReason = () => setStatusText(reply, statusText);
+  if (isBodiless(status)) {
+    // No content (rule 17): the body is finished unread.
     await discardBody(response.body);
     applyHead(reply, status, headers);
     setReason();
     reply.send();
     return;
   }
-  const opened = openBody(response.body);
-  if (opened === null || opened instanceof Uint8Array) {
-    const length = opened === null ? 0 : opened.byteLength;
-    // A HEAD response declares GET's length and carries nothing (rule 17).
-    if (declared !== -1 && declared !== length && method !== "HEAD") {
-      throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
-    }
-    applyHead(reply, status, headers);
-    setReason();
-    // Bytes, never a string: given a string, Fastify would add a charset to a JSON content-type.
-    reply.send(opened === null ? undefined : Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength));
-    return;
-  }
+  const opened = openBody(response.body) as BodyReader;
   if (method === "HEAD") {
     // A streamed body is finished unread for HEAD (rule 17); its length is unknown, as for GET.
     await opened.finish();
@@ -93,6 +126,35 @@ export async function sendReply(reply: FastifyReply, method: string, response: G
   };
   reply.send(new BodyStream(opened, declared, { onCommit: setReason, onAbandon: undo, onFail }));
 }
+
+/** A status whose response carries no content (rule 17). */
+function isBodiless(status: number): boolean {
+  return status < 200 || status === 204 || status === 205 || status === 304;
+}
+
+function setStatusText(reply: FastifyReply, statusText: string | undefined): void {
+  if (statusText !== undefined) reply.raw.statusMessage = statusText;
+}
+
+// A media type Fastify parses as one (a `type/subtype` of token characters), so it keeps it as set.
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/;
+
+/**
+ * Whether `reply.send(string)` sends the string's UTF-8 bytes exactly as `reply.send(bytes)`
+ * would, headers included: the reply has a content-type Fastify parses, not a JSON one (Fastify
+ * adds a charset to those), and no serializer of its own (Fastify runs one on strings). Fastify
+ * keeps the serializer under a private symbol, found by its description; where it is not found
+ * (another Fastify), the answer is no, and bytes are sent.
+ */
+function sendsTextAsIs(reply: FastifyReply): boolean {
+  const type = reply.getHeader("content-type");
+  if (typeof type !== "string" || !MEDIA_TYPE.test(type) || /json/i.test(type)) return false;
+  serializerKey ??=
+    Object.getOwnPropertySymbols(reply).find((key) => key.description === "fastify.reply.serializer") ?? null;
+  return serializerKey !== null && (reply as unknown as Record<symbol, unknown>)[serializerKey] === null;
+}
+
+let serializerKey: symbol | null | undefined;
 
 // What Node's writeHead refuses in a reason phrase (CR, LF, NUL and other controls).
 const BAD_REASON = /[^\t\x20-\x7e\x80-\xff]/;

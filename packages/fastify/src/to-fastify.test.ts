@@ -179,6 +179,77 @@ describe("toFastify", () => {
     expect(sent).toEqual(["201 made"]);
   });
 
+  it("sends a string body as its UTF-8 bytes whatever the type: no charset added, no serializer run", async () => {
+    const fastify = Fastify();
+    // A serializer of the reply's own runs on string payloads: the app's string must not meet it.
+    fastify.addHook("preHandler", async (request, reply) => {
+      if (request.url.startsWith("/serialized")) reply.serializer(() => "serialized");
+    });
+    const bodies = new Map<string, [string | undefined, string]>([
+      ["/json", ["application/json", '{"a":"é"}']],
+      ["/vendor-json", ["application/vnd.api+json", "[]"]],
+      ["/text", ["text/plain", "héllo ✓"]],
+      ["/serialized", ["text/plain", "as is"]],
+      ["/malformed", ["not a media type", "x"]],
+      ["/none", [undefined, "bytes"]],
+    ]);
+    fastify.register(
+      toFastify((request) => {
+        const [type, body] = bodies.get(request.path)!;
+        return { status: 200, headers: type === undefined ? {} : { "content-type": type }, body };
+      }),
+    );
+    const client = await listen(fastify);
+    const seen: Record<string, [unknown, unknown, string]> = {};
+    for (const path of bodies.keys()) {
+      const response = await client.send({ url: path });
+      seen[path] = [response.headers["content-type"], response.headers["content-length"], await response.text()];
+    }
+    expect(seen).toEqual({
+      "/json": ["application/json", "10", '{"a":"é"}'],
+      "/vendor-json": ["application/vnd.api+json", "2", "[]"],
+      "/text": ["text/plain", "10", "héllo ✓"],
+      "/serialized": ["text/plain", "5", "as is"],
+      // Fastify types what it cannot parse as it types bytes, for a string as for a Buffer.
+      "/malformed": ["application/octet-stream", "1", "x"],
+      "/none": ["application/octet-stream", "5", "bytes"],
+    });
+  });
+
+  it("answers a synchronous app and an async one alike, sync errors and passes included", async () => {
+    const fastify = Fastify();
+    fastify.setErrorHandler((error: GatewayError, _request, reply) => {
+      reply.code(500).send(`handled ${error.code}`);
+    });
+    const answer = (path: string) => {
+      if (path === "/ok") return text("ok", { headers: { "x-app": "1" } });
+      if (path === "/bad") return { status: 200, headers: { "content-length": "9" }, body: "short" };
+      if (path === "/throw") throw new GatewayError("GW_ERR_INVALID_RESPONSE", "thrown");
+      return pass();
+    };
+    fastify.register(toFastify((request) => answer(request.path)), { prefix: "/sync" });
+    fastify.register(toFastify(async (request) => answer(request.path)), { prefix: "/async" });
+    const client = await listen(fastify);
+    const seen: Record<string, string[]> = {};
+    for (const mode of ["sync", "async"]) {
+      for (const path of ["/ok", "/bad", "/throw", "/other"]) {
+        const response = await client.send({ url: `/${mode}${path}` });
+        const headers = [response.headers["content-type"], response.headers["x-app"]].map(String);
+        (seen[path] ??= []).push(`${response.status} ${headers.join(" ")} ${await response.text()}`);
+      }
+    }
+    const notFound = '{"message":"Route GET:/sync/other not found","error":"Not Found","statusCode":404}';
+    expect(seen).toEqual({
+      "/ok": ["200 text/plain; charset=utf-8 1 ok", "200 text/plain; charset=utf-8 1 ok"],
+      "/bad": Array(2).fill("500 text/plain; charset=utf-8 undefined handled GW_ERR_CONTENT_LENGTH_MISMATCH"),
+      "/throw": Array(2).fill("500 text/plain; charset=utf-8 undefined handled GW_ERR_INVALID_RESPONSE"),
+      "/other": [
+        `404 application/json; charset=utf-8 undefined ${notFound}`,
+        `404 application/json; charset=utf-8 undefined ${notFound.replace("sync", "async")}`,
+      ],
+    });
+  });
+
   it("hands pass() to the host's not-found handler, and a thrown error to its error handler", async () => {
     const fastify = Fastify();
     const failure = new Error("boom");

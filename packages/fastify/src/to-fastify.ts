@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import {
+  type ClientWatch,
   consumedBody,
   defineLazySignal,
   discardBody,
@@ -12,6 +13,7 @@ import {
   type GatewayRequest,
   type IncomingHeaders,
   isPass,
+  isThenable,
   leavesLargeBodyUnread,
   type RequestBody,
   watchClient,
@@ -22,7 +24,7 @@ import { fastifyOrigin, nodeListenerOf } from "./fuse.js";
 import { canFuse, canFuseListener, fusedHandler } from "./fused-handler.js";
 import { lateErrorHook } from "./late-error.js";
 import { toMountPoint } from "./mount-point.js";
-import { sendReply } from "./send-reply.js";
+import { sendReply, sendWholeReply } from "./send-reply.js";
 // Types `request.env["fastify.request"]` and `["fastify.reply"]` for every importer (declaration merging).
 import "./env.js";
 
@@ -91,7 +93,7 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
     // Errors after commit reach the error handler with the reply hijacked (rule 27).
     fastify.addHook("onError", lateErrorHook);
     const prefix = fastify.prefix;
-    const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const handler = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
       const payload = payloads.get(request);
       // Fused only when nothing observable changes: no preParsing stream in between, no send hooks.
       if (origin !== undefined && (payload === undefined || payload === request.raw) && canFuse(request, reply)) {
@@ -101,15 +103,43 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
         return fusedHandler(nodeListener, prefix, request, reply);
       }
       const raw = request.raw;
-      const res = reply.raw;
       // The client went away before the response completed (rule 11); the signal is made only if the
       // app reads it. The watch stays: Fastify sends a stream body after this handler returns.
-      const client = watchClient(res);
+      const client = watchClient(reply.raw);
       let body: RequestBody | null = null;
+      let result: ReturnType<GatewayApp>;
       try {
         const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf, client.signal);
         body = gatewayRequest.body;
-        const response = await app(gatewayRequest);
+        result = app(gatewayRequest);
+        // An app that answered at once with a whole body is sent in this turn, and the handler
+        // returns nothing, as a synchronous Fastify handler that called reply.send() does: the
+        // promise of the general path costs Fastify a microtask turn and a then() per request.
+        if (!isThenable(result) && !isPass(result)) {
+          if (leavesLargeBodyUnread(raw, body, false)) reply.header("connection", "close");
+          if (sendWholeReply(reply, request.method, result)) {
+            // A request without a body is not complete yet here: there is nothing to discard.
+            if (body !== null) discardUnread(raw, reply.raw);
+            return undefined;
+          }
+        }
+      } catch (error) {
+        result = Promise.reject(error);
+      }
+      return respond(request, reply, result, body, client);
+    };
+    /** The general path: an app that answers later, passes, streams, or failed. */
+    const respond = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      result: ReturnType<GatewayApp>,
+      body: RequestBody | null,
+      client: ClientWatch,
+    ): Promise<FastifyReply> => {
+      const raw = request.raw;
+      const res = reply.raw;
+      try {
+        const response = await result;
         if (isPass(response)) {
           await discardBody(response.body);
           reply.callNotFound();

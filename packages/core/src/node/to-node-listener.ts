@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { GatewayError } from "../errors.js";
 import { pass } from "../response.js";
+import { isThenable } from "../thenable.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
 import { type ClientWatch, watchClient } from "./client-watch.js";
 import { DRAIN_BYTES, DRAIN_MS, discardUnread, endConnection, leavesLargeBodyUnread } from "./drain.js";
@@ -134,7 +135,7 @@ function handle(
   try {
     request = toGatewayRequest(req, client.signal, { "gangway.version": "1.0", "node.req": req, "node.res": res });
     const result = app(request);
-    if (isThenable(result)) sending = sendLater(req, res, request, result);
+    if (isThenable<GatewayResponse>(result)) sending = sendLater(req, res, request, result);
     else {
       if (leavesLargeBodyUnread(req, request.body, false)) res.setHeader("connection", "close");
       // A synchronous app with a whole body is answered in this turn: the awaits of the general
@@ -186,10 +187,6 @@ function finish(req: IncomingMessage, res: ServerResponse, client: ClientWatch):
   // A request without a body is not complete yet when a synchronous app has answered (the parser
   // marks it so after this listener returns): there is nothing to discard, and no timer to set.
   if (!req.complete && !req.destroyed && hasBody(req)) discardUnread(req, res);
-}
-
-function isThenable(value: unknown): value is PromiseLike<GatewayResponse> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
 async function answerError(

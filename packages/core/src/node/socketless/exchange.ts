@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { GatewayError } from "../../errors.js";
 import { pass } from "../../response.js";
+import { isThenable } from "../../thenable.js";
 import type { GatewayRequest, GatewayResponse, OutgoingHeaders } from "../../types.js";
 import type { NodeListener } from "../from-node-listener.js";
 import { errorResponse } from "../to-node-listener.js";
@@ -436,8 +437,4 @@ let kNeedDrain: symbol | null | undefined;
 function clearNeedDrain(res: ServerResponse): void {
   kNeedDrain ??= Object.getOwnPropertySymbols(res).find((symbol) => symbol.description === "kNeedDrain") ?? null;
   if (kNeedDrain !== null) (res as unknown as Record<symbol, boolean>)[kNeedDrain] = false;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
