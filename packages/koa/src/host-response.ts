@@ -12,12 +12,12 @@ import {
 import type { ParameterizedContext } from "koa";
 import { BodyStream } from "./body-stream.js";
 
-/** A response ready to hand to Koa: past its commit point, its body bytes, a stream or none. */
+/** A response ready to hand to Koa: past its commit point, its body text, bytes, a stream or none. */
 export interface KoaReadyResponse {
   status: number;
   statusText: string | undefined;
   headers: OutgoingHeaders | undefined;
-  body: Buffer | Readable | null;
+  body: string | Buffer | Readable | null;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -25,7 +25,7 @@ const EMPTY = Buffer.alloc(0);
 /**
  * Takes a gateway response to its commit point (rule 19) for a request with `method`: whole
  * bodies are checked against their content-length, a stream's first non-empty chunk is read, and
- * a body that will not be sent (HEAD, 204/205/304) is finished unread. Everything that can go
+ * a body that will not be sent (HEAD, 204/205/304) is finished unread. Text stays a string. Everything that can go
  * wrong before commit throws here, while Koa could still answer with an error. A response whose
  * body is bytes (or none) is ready at once, without a promise; only a stream needs awaiting.
  *
@@ -43,8 +43,18 @@ export function readyResponse(response: GatewayResponse, method: string): KoaRea
   }
   const noContent = status === 204 || status === 205 || status === 304;
   const declared = declaredLength(headers);
-  const opened = openBody(response.body);
   const ready: KoaReadyResponse = { status, statusText, headers, body: null };
+  if (typeof response.body === "string") {
+    // Text stays text, as a Koa handler's `ctx.body = "..."`: Node sends a string in one write
+    // with the head, where bytes go as a second chunk.
+    const length = Buffer.byteLength(response.body);
+    if (declared !== -1 && !noContent && method !== "HEAD" && declared !== length) {
+      throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length}`);
+    }
+    if (!noContent) ready.body = response.body;
+    return ready;
+  }
+  const opened = openBody(response.body);
   if (opened === null || opened instanceof Uint8Array) {
     const bytes =
       opened === null
@@ -101,9 +111,9 @@ export function applyResponse(ctx: ParameterizedContext, ready: KoaReadyResponse
     const hadType = ctx.res.hasHeader("content-type");
     ctx.status = ready.status;
     // Koa's body setter guesses a content-type (a mime lookup) when none is set yet: set the app's
-    // own first and it has none to guess. Only for bytes — for a null or stream body the setter
-    // drops headers, which therefore come after it — and set again below, in the app's order.
-    if (headers !== undefined && Buffer.isBuffer(body)) {
+    // own first and it has none to guess. Only for text and bytes — for a null or stream body the
+    // setter drops headers, which therefore come after it — and set again below, in the app's order.
+    if (headers !== undefined && isWhole(body)) {
       const type = contentType(headers);
       if (type !== undefined) ctx.set("Content-Type", String(type));
     }
@@ -127,7 +137,7 @@ export function applyResponse(ctx: ParameterizedContext, ready: KoaReadyResponse
     if (body instanceof BodyStream) body.onOverflow = (error) => closeAfterOverflow(ctx, error);
   } catch (error) {
     // A header Node refuses (CR, LF, a bad name): the body is not going out, finish it (rule 21).
-    if (body !== null && !Buffer.isBuffer(body)) body.destroy();
+    if (body !== null && !isWhole(body)) body.destroy();
     if (GatewayError.is(error)) throw error;
     throw new GatewayError("GW_ERR_INVALID_HEADER", (error as Error).message, { cause: error });
   }
@@ -154,6 +164,10 @@ function closeAfterOverflow(ctx: ParameterizedContext, error: GatewayError): voi
   };
   if (res.writableFinished) done();
   else res.once("finish", done).once("close", done);
+}
+
+function isWhole(body: KoaReadyResponse["body"]): body is string | Buffer {
+  return typeof body === "string" || Buffer.isBuffer(body);
 }
 
 /** The content-type among `headers` that the loop in applyResponse leaves in place: the last one named. */

@@ -307,6 +307,31 @@ describe("toKoa: the response, set through Koa", () => {
     expect(response.headers["content-length"]).toBe("15");
   });
 
+  it("sends text by its UTF-8 length under the app's type, and refuses a content-length that disagrees", async () => {
+    const errors: unknown[] = [];
+    const koa = new Koa().use(
+      toKoa((request) =>
+        request.path === "/ok"
+          ? { status: 200, headers: { "content-type": "text/x-note" }, body: "héllo ✓" }
+          : { status: 200, headers: { "content-length": "7" }, body: "héllo ✓" },
+      ),
+    );
+    koa.silent = true;
+    koa.on("error", (error) => errors.push((error as GatewayError).code));
+    const origin = await listen(koa);
+    const ok = await get(`${origin}/ok`);
+    expect([ok.status, ok.headers["content-type"], ok.headers["content-length"], ok.body]).toEqual([
+      200,
+      "text/x-note",
+      "10",
+      "héllo ✓",
+    ]);
+    const head = await get(`${origin}/ok`, { method: "HEAD" });
+    expect([head.status, head.headers["content-length"], head.body]).toEqual([200, "10", ""]);
+    expect((await get(`${origin}/wrong`)).status).toBe(500);
+    expect(errors).toEqual(["GW_ERR_CONTENT_LENGTH_MISMATCH"]);
+  });
+
   it("aborts the signal and finishes the streamed body once when the client leaves", async () => {
     let finished = 0;
     let aborted = false;
