@@ -26,21 +26,24 @@ export function watchClient(res: ServerResponse): ClientWatch {
 
 /** What {@link watchClient} returns. */
 export class ClientWatch {
-  /** Whether the response closed before it finished: the client went away. */
-  gone = false;
   #controller: AbortController | undefined;
   readonly #res: ServerResponse;
-  // `on`, not `once`: `close` comes at most once, and `once` allocates a wrapper per response.
-  readonly #onClose = () => {
-    if (this.#res.writableFinished) return;
-    this.gone = true;
-    this.#controller?.abort();
-  };
+  // What `gone` was when the watch stopped: a client that leaves later is no longer this watch's.
+  #final: boolean | undefined;
+  #onClose: (() => void) | undefined;
 
   constructor(res: ServerResponse) {
     this.#res = res;
-    res.on("close", this.#onClose);
-    if (res.destroyed) this.#onClose();
+  }
+
+  /**
+   * Whether the response closed before it finished: the client went away. Read off the response
+   * (Node marks it destroyed before its `close`), so nothing listens until a signal is made: a
+   * listener per response costs more than the rest of a small request's bookkeeping.
+   */
+  get gone(): boolean {
+    if (this.#final !== undefined) return this.#final;
+    return this.#res.destroyed && !this.#res.writableFinished;
   }
 
   /** The request's signal, made on the first call (a function, to hand to `defineLazySignal`). */
@@ -48,12 +51,23 @@ export class ClientWatch {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.gone) this.#controller.abort();
+      else if (this.#final === undefined) {
+        const res = this.#res;
+        const controller = this.#controller;
+        this.#onClose = () => {
+          if (!res.writableFinished) controller.abort();
+        };
+        // `on`, not `once`: `close` comes at most once, and `once` allocates a wrapper.
+        res.on("close", this.#onClose);
+      }
     }
     return this.#controller.signal;
   };
 
   /** Stops watching: the response is out, or handed on. */
   stop(): void {
-    this.#res.off("close", this.#onClose);
+    if (this.#final !== undefined) return;
+    this.#final = this.gone;
+    if (this.#onClose !== undefined) this.#res.off("close", this.#onClose);
   }
 }
