@@ -227,8 +227,14 @@ describe("toFastify", () => {
       if (path === "/throw") throw new GatewayError("GW_ERR_INVALID_RESPONSE", "thrown");
       return pass();
     };
-    fastify.register(toFastify((request) => answer(request.path)), { prefix: "/sync" });
-    fastify.register(toFastify(async (request) => answer(request.path)), { prefix: "/async" });
+    fastify.register(
+      toFastify((request) => answer(request.path)),
+      { prefix: "/sync" },
+    );
+    fastify.register(
+      toFastify(async (request) => answer(request.path)),
+      { prefix: "/async" },
+    );
     const client = await listen(fastify);
     const seen: Record<string, string[]> = {};
     for (const mode of ["sync", "async"]) {
