@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defineLazySignal, deriveRequest } from "./request-signal.js";
+import { defineLazySignal, deriveRequest, onAbort } from "./request-signal.js";
 import type { GatewayRequest } from "./types.js";
 
 describe("defineLazySignal", () => {
@@ -90,5 +90,79 @@ describe("deriveRequest", () => {
     const { request } = serverRequest();
     Object.freeze(request);
     expect(deriveRequest(request, { path: "/" }).signal.aborted).toBe(false);
+  });
+});
+
+describe("onAbort", () => {
+  /** A source that counts the signals it made and can be aborted without making one. */
+  function watchable() {
+    let controller: AbortController | undefined;
+    let listeners: (() => void)[] = [];
+    let aborted = false;
+    const source = {
+      made: 0,
+      signal() {
+        if (controller === undefined) {
+          source.made++;
+          controller = new AbortController();
+          if (aborted) controller.abort();
+        }
+        return controller.signal;
+      },
+      onAbort(listener: () => void) {
+        if (aborted) {
+          listener();
+          return () => {};
+        }
+        listeners.push(listener);
+        return () => {
+          listeners = listeners.filter((other) => other !== listener);
+        };
+      },
+    };
+    const abort = () => {
+      aborted = true;
+      controller?.abort();
+      for (const listener of listeners.splice(0)) listener();
+    };
+    return { source, abort, request: () => defineLazySignal({ path: "/" }, source) as unknown as GatewayRequest };
+  }
+
+  it("hears a source that can be watched without making the signal, also through deriveRequest", () => {
+    const { source, abort, request } = watchable();
+    const heard: string[] = [];
+    onAbort(request(), () => heard.push("request"));
+    onAbort(deriveRequest(request(), { path: "/x" }), () => heard.push("derived"));
+    const stop = onAbort(request(), () => heard.push("stopped"));
+    stop();
+    expect(source.made).toBe(0);
+    abort();
+    expect(heard).toEqual(["request", "derived"]);
+    expect(source.made).toBe(0);
+    onAbort(request(), () => heard.push("late"));
+    expect(heard).toEqual(["request", "derived", "late"]);
+  });
+
+  it("listens to the signal itself when it was made, replaced, or given as a plain function", () => {
+    const heard: string[] = [];
+    const { source, abort, request } = watchable();
+    // A spread made the signal plain: the same one, heard through its event.
+    onAbort({ ...request() }, () => heard.push("spread"));
+    expect(source.made).toBe(1);
+    // A user's own signal replaces ours: that one is the request's signal now.
+    const own = new AbortController();
+    onAbort({ ...request(), signal: own.signal }, () => heard.push("own"));
+    const plain = new AbortController();
+    const stop = onAbort(defineLazySignal({ path: "/" }, () => plain.signal) as unknown as GatewayRequest, () =>
+      heard.push("stopped"),
+    );
+    stop();
+    plain.abort();
+    abort();
+    expect(heard).toEqual(["spread"]);
+    own.abort();
+    expect(heard).toEqual(["spread", "own"]);
+    onAbort({ ...request(), signal: own.signal }, () => heard.push("already"));
+    expect(heard).toEqual(["spread", "own", "already"]);
   });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  type ClientWatch,
   discardBody,
   discardUnread,
   type GatewayApp,
@@ -110,7 +111,7 @@ async function run(
   let failure: { error: unknown } | undefined;
   let passed = false;
   try {
-    request = toRequest(req, res, client.signal);
+    request = toRequest(req, res, client);
     // The request stream itself, not a body rebuilt from what a host parser left in req.body.
     const live = request.body !== null && !isBodyConsumed(req);
     const result = app(request);
@@ -164,8 +165,8 @@ type Building = { -readonly [K in keyof GatewayRequest]: GatewayRequest[K] };
  * The object core builds is completed in place, not spread into a new one: a spread would read
  * `signal` and so build the AbortController the lazy accessor exists to spare.
  */
-function toRequest(req: HostRequest, res: ServerResponse, signal: () => AbortSignal): GatewayRequest {
-  const request: Building = toGatewayRequest(req, signal, {
+function toRequest(req: HostRequest, res: ServerResponse, client: ClientWatch): GatewayRequest {
+  const request: Building = toGatewayRequest(req, client, {
     "gangway.version": "1.0",
     "node.req": req,
     "node.res": res,

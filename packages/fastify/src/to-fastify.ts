@@ -109,7 +109,7 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
       let body: RequestBody | null = null;
       let result: ReturnType<GatewayApp>;
       try {
-        const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf, client.signal);
+        const gatewayRequest = toGatewayRequest(request, reply, prefix, payload, limitOf, client);
         body = gatewayRequest.body;
         result = app(gatewayRequest);
         // An app that answered at once with a whole body is sent in this turn, and the handler
@@ -191,7 +191,7 @@ function toGatewayRequest(
   prefix: string,
   payload: Readable | undefined,
   limitOf: (request: FastifyRequest) => number,
-  signal: () => AbortSignal,
+  client: ClientWatch,
 ): GatewayRequest {
   const raw = request.raw;
   const { basePath, path, query, authority } = toMountPoint(raw, prefix);
@@ -232,7 +232,7 @@ function toGatewayRequest(
     },
   };
   // Made on first read, through core's one shared accessor (rule 11): most apps never look.
-  return defineLazySignal(gatewayRequest, signal);
+  return defineLazySignal(gatewayRequest, client);
 }
 
 /** Whether an error says only that the client went away (rule 26). */

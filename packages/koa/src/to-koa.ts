@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import {
+  type ClientWatch,
   checkResponse,
   defineLazySignal,
   discardBody,
@@ -69,7 +70,7 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
     let request: GatewayRequest | undefined;
     let passed = false;
     try {
-      request = toGatewayRequest(ctx, client.signal);
+      request = toGatewayRequest(ctx, client);
       const result = app(request);
       // A synchronous app's response needs no extra turn of the microtask queue.
       const response = checkResponse(isThenable(result) ? await result : result);
@@ -122,7 +123,7 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
  * `ctx.protocol`, `ctx.host` and `ctx.ip`, so they honour forwarded headers only when the host
  * app opted in with `app.proxy = true` (rule 7).
  */
-function toGatewayRequest(ctx: ParameterizedContext, signal: () => AbortSignal): GatewayRequest {
+function toGatewayRequest(ctx: ParameterizedContext, client: ClientWatch): GatewayRequest {
   const { req, res } = ctx;
   const view = toMountView(ctx);
   const socket = req.socket as TLSSocket | undefined;
@@ -155,7 +156,7 @@ function toGatewayRequest(ctx: ParameterizedContext, signal: () => AbortSignal):
       remoteAddress: ctx.ip || undefined,
       env,
     },
-    signal,
+    client,
   );
 }
 

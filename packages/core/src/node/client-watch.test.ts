@@ -96,3 +96,33 @@ describe("watchClient", () => {
     expect([watch?.gone, signal?.aborted]).toEqual([false, false]);
   });
 });
+
+describe("watchClient().onAbort", () => {
+  it("calls its listeners once when the client leaves, at once when it has left, and never once stopped", async () => {
+    const heard: string[] = [];
+    let gone: Promise<unknown> = Promise.resolve();
+    let watch: ClientWatch | undefined;
+    await exchange((res) => {
+      watch = watchClient(res);
+      watch.onAbort(() => heard.push("first"));
+      const stop = watch.onAbort(() => heard.push("removed"));
+      stop();
+      gone = closed(res);
+      res.writeHead(200).write("part");
+    }, true);
+    await gone;
+    expect(heard).toEqual(["first"]);
+    watch?.onAbort(() => heard.push("late"));
+    expect(heard).toEqual(["first", "late"]);
+    let stopped: Promise<unknown> = Promise.resolve();
+    await exchange((res) => {
+      const other = watchClient(res);
+      other.stop();
+      other.onAbort(() => heard.push("after stop"));
+      stopped = closed(res);
+      res.writeHead(200).write("part");
+    }, true);
+    await stopped;
+    expect(heard).toEqual(["first", "late"]);
+  });
+});

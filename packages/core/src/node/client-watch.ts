@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import type { SignalSource } from "../request-signal.js";
 
 /**
  * Whether the client of one response went away before it completed (rule 11), and the
@@ -11,7 +12,7 @@ import type { ServerResponse } from "node:http";
  * @example
  * ```ts
  * const client = watchClient(res);
- * const request = toGatewayRequest(req, client.signal, env);
+ * const request = toGatewayRequest(req, client, env);
  * try {
  *   await sendResponse(res, req.method ?? "GET", await app(request));
  * } finally {
@@ -24,13 +25,14 @@ export function watchClient(res: ServerResponse): ClientWatch {
   return new ClientWatch(res);
 }
 
-/** What {@link watchClient} returns. */
-export class ClientWatch {
+/** What {@link watchClient} returns: a {@link SignalSource} for `defineLazySignal`. */
+export class ClientWatch implements SignalSource {
   #controller: AbortController | undefined;
   readonly #res: ServerResponse;
   // What `gone` was when the watch stopped: a client that leaves later is no longer this watch's.
   #final: boolean | undefined;
   #onClose: (() => void) | undefined;
+  #listeners: (() => void)[] | undefined;
 
   constructor(res: ServerResponse) {
     this.#res = res;
@@ -38,7 +40,7 @@ export class ClientWatch {
 
   /**
    * Whether the response closed before it finished: the client went away. Read off the response
-   * (Node marks it destroyed before its `close`), so nothing listens until a signal is made: a
+   * (Node marks it destroyed before its `close`), so nothing listens until someone watches: a
    * listener per response costs more than the rest of a small request's bookkeeping.
    */
   get gone(): boolean {
@@ -51,18 +53,26 @@ export class ClientWatch {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.gone) this.#controller.abort();
-      else if (this.#final === undefined) {
-        const res = this.#res;
-        const controller = this.#controller;
-        this.#onClose = () => {
-          if (!res.writableFinished) controller.abort();
-        };
-        // `on`, not `once`: `close` comes at most once, and `once` allocates a wrapper.
-        res.on("close", this.#onClose);
-      }
+      else this.#listen();
     }
     return this.#controller.signal;
   };
+
+  /** Calls `listener` once if the client goes away (at once if it has) while watched, without making the signal. */
+  onAbort(listener: () => void): () => void {
+    if (this.gone) {
+      listener();
+      return noop;
+    }
+    if (this.#final !== undefined) return noop;
+    const listeners = (this.#listeners ??= []);
+    listeners.push(listener);
+    this.#listen();
+    return () => {
+      const index = listeners.indexOf(listener);
+      if (index !== -1) listeners.splice(index, 1);
+    };
+  }
 
   /** Stops watching: the response is out, or handed on. */
   stop(): void {
@@ -70,4 +80,20 @@ export class ClientWatch {
     this.#final = this.gone;
     if (this.#onClose !== undefined) this.#res.off("close", this.#onClose);
   }
+
+  #listen(): void {
+    if (this.#onClose !== undefined || this.#final !== undefined) return;
+    const res = this.#res;
+    this.#onClose = () => {
+      if (res.writableFinished) return;
+      this.#controller?.abort();
+      const listeners = this.#listeners;
+      this.#listeners = undefined;
+      if (listeners !== undefined) for (const listener of listeners) listener();
+    };
+    // `on`, not `once`: `close` comes at most once, and `once` allocates a wrapper.
+    res.on("close", this.#onClose);
+  }
 }
+
+function noop(): void {}

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { GatewayError } from "../errors.js";
 import { OnceBody } from "../request-body.js";
-import { defineLazySignal } from "../request-signal.js";
+import { defineLazySignal, type SignalSource } from "../request-signal.js";
 import type { GatewayEnv, GatewayRequest } from "../types.js";
 import { toReadableIterator } from "./readable-iterator.js";
 
@@ -54,7 +54,8 @@ export function hasBody(req: IncomingMessage): boolean {
  * Builds the gateway request for a Node request (rules 3–13). The headers object is Node's own
  * (no copy); the body is the `IncomingMessage` behind a read-once guard; `signal` may be given as
  * a function, called whenever someone reads `request.signal`: it makes the signal on its first call
- * and must return that same signal on every later one.
+ * and must return that same signal on every later one; or as a {@link SignalSource} (the response's
+ * `watchClient`), which the socketless pair can also watch without making the signal.
  *
  * @example
  * ```ts
@@ -64,7 +65,7 @@ export function hasBody(req: IncomingMessage): boolean {
  */
 export function toGatewayRequest(
   req: IncomingMessage,
-  signal: AbortSignal | (() => AbortSignal),
+  signal: AbortSignal | SignalSource | (() => AbortSignal),
   env: GatewayEnv,
 ): GatewayRequest {
   const method = req.method ?? "GET";
@@ -84,7 +85,7 @@ export function toGatewayRequest(
     remoteAddress: socket.remoteAddress,
     env,
   };
-  if (typeof signal !== "function") {
+  if (signal instanceof AbortSignal) {
     (request as { signal?: AbortSignal }).signal = signal;
     return request as GatewayRequest;
   }

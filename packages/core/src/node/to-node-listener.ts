@@ -133,7 +133,7 @@ function handle(
   let request: GatewayRequest | undefined;
   let sending: Promise<void>;
   try {
-    request = toGatewayRequest(req, client.signal, { "gangway.version": "1.0", "node.req": req, "node.res": res });
+    request = toGatewayRequest(req, client, { "gangway.version": "1.0", "node.req": req, "node.res": res });
     const result = app(request);
     if (isThenable<GatewayResponse>(result)) sending = sendLater(req, res, request, result);
     else {

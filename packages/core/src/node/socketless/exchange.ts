@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { GatewayError } from "../../errors.js";
+import { onAbort } from "../../request-signal.js";
 import { pass } from "../../response.js";
 import { isThenable } from "../../thenable.js";
 import type { GatewayRequest, GatewayResponse, OutgoingHeaders } from "../../types.js";
@@ -86,7 +87,7 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
    * error it reports (see {@link Exchange.onSocketDestroy}).
    */
   #awaitingCause = false;
-  #watching = false;
+  #unwatchSignal: (() => void) | undefined;
   #piped: PipedErrors | undefined;
 
   constructor(request: GatewayRequest) {
@@ -110,20 +111,17 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     }
     // A response that ended during the call has nothing left for the signal to stop, and
     // subscribing costs more than the rest of the exchange; the others must hear the client leave.
-    if (!this.res.writableEnded && !this.#broken) {
-      this.#watching = true;
-      this.request.signal.addEventListener("abort", this);
-      if (this.request.signal.aborted) this.handleEvent();
-    }
+    // Through onAbort: a signal nobody made stays unmade, as the watch behind it can be heard directly.
+    if (!this.res.writableEnded && !this.#broken) this.#unwatchSignal = onAbort(this.request, this.#onAbort);
     return promise;
   }
 
   /** The request's signal aborted: the client went away (rule 11). */
-  handleEvent(): void {
+  readonly #onAbort = (): void => {
     if (this.#completed || this.#broken) return;
     this.#failure = this.request.signal.reason;
     this.socket.destroy();
-  }
+  };
 
   onHead(headers: OutgoingHeaders): void {
     if (this.#mode !== WAITING || this.#settled) return;
@@ -398,9 +396,10 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
   }
 
   #unwatch(): void {
-    if (!this.#watching) return;
-    this.#watching = false;
-    this.request.signal.removeEventListener("abort", this);
+    const unwatch = this.#unwatchSignal;
+    if (unwatch === undefined) return;
+    this.#unwatchSignal = undefined;
+    unwatch();
   }
 }
 
