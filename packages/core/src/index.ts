@@ -55,7 +55,7 @@ export { type InjectOptions, type InjectResponse, inject } from "./inject.js";
 export { type CascadeOptions, cascade } from "./cascade.js";
 export { compose } from "./compose.js";
 export { type MountOptions, mount } from "./mount.js";
-export { defineLazySignal, deriveRequest, onAbort, type SignalSource } from "./request-signal.js";
+export { defineLazySignal, deriveRequest, isAborted, onAbort, type SignalSource } from "./request-signal.js";
 
 // Validation — validate
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defineLazySignal, deriveRequest, onAbort } from "./request-signal.js";
+import { defineLazySignal, deriveRequest, isAborted, onAbort } from "./request-signal.js";
 import type { GatewayRequest } from "./types.js";
 
 describe("defineLazySignal", () => {
@@ -101,6 +101,9 @@ describe("onAbort", () => {
     let aborted = false;
     const source = {
       made: 0,
+      get aborted() {
+        return aborted;
+      },
       signal() {
         if (controller === undefined) {
           source.made++;
@@ -131,6 +134,7 @@ describe("onAbort", () => {
   it("hears a source that can be watched without making the signal, also through deriveRequest", () => {
     const { source, abort, request } = watchable();
     const heard: string[] = [];
+    expect(isAborted(request())).toBe(false);
     onAbort(request(), () => heard.push("request"));
     onAbort(deriveRequest(request(), { path: "/x" }), () => heard.push("derived"));
     const stop = onAbort(request(), () => heard.push("stopped"));
@@ -138,6 +142,7 @@ describe("onAbort", () => {
     expect(source.made).toBe(0);
     abort();
     expect(heard).toEqual(["request", "derived"]);
+    expect(isAborted(request())).toBe(true);
     expect(source.made).toBe(0);
     onAbort(request(), () => heard.push("late"));
     expect(heard).toEqual(["request", "derived", "late"]);
@@ -160,6 +165,7 @@ describe("onAbort", () => {
     plain.abort();
     abort();
     expect(heard).toEqual(["spread"]);
+    expect(isAborted({ ...request(), signal: own.signal })).toBe(false);
     own.abort();
     expect(heard).toEqual(["spread", "own"]);
     onAbort({ ...request(), signal: own.signal }, () => heard.push("already"));

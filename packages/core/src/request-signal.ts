@@ -31,6 +31,8 @@ const lazySignal = {
 export interface SignalSource {
   /** The signal, made on the first call; the same one afterwards. */
   signal(): AbortSignal;
+  /** Whether the signal aborted, or would have: read without making it. */
+  readonly aborted: boolean;
   /**
    * Calls `listener` once, when the signal aborts or would have; at once if it already did.
    * Returns the function that stops watching.
@@ -103,6 +105,21 @@ export function onAbort(request: GatewayRequest, listener: () => void): () => vo
   }
   signal.addEventListener("abort", listener, { once: true });
   return () => signal.removeEventListener("abort", listener);
+}
+
+/**
+ * `request.signal.aborted`, without making a signal that is not made yet when its source can tell
+ * ({@link SignalSource}).
+ *
+ * @example
+ * ```ts
+ * if (isAborted(request)) return Promise.reject(request.signal.reason);
+ * ```
+ */
+export function isAborted(request: GatewayRequest): boolean {
+  const source = lazySourceOf(request);
+  if (source !== undefined && typeof source !== "function") return source.aborted;
+  return request.signal.aborted;
 }
 
 function noop(): void {}

@@ -48,6 +48,11 @@ export class ClientWatch implements SignalSource {
     return this.#res.destroyed && !this.#res.writableFinished;
   }
 
+  /** Whether the request's signal aborted, or would have: {@link ClientWatch.gone}. */
+  get aborted(): boolean {
+    return this.gone;
+  }
+
   /** The request's signal, made on the first call (a function, to hand to `defineLazySignal`). */
   readonly signal = (): AbortSignal => {
     if (this.#controller === undefined) {

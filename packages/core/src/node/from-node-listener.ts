@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { GatewayError } from "../errors.js";
+import { isAborted } from "../request-signal.js";
 import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
 import { closeConnection } from "./send-response.js";
@@ -85,7 +86,7 @@ export function fromNodeListener(listener: NodeListener, options: FromNodeListen
   const origin = (listener as { [kGatewayApp]?: GatewayApp })[kGatewayApp];
   if (origin !== undefined && options.fuse !== false) return origin;
   const app = function socketlessApp(request: GatewayRequest): Promise<GatewayResponse> {
-    if (request.signal.aborted) return Promise.reject(request.signal.reason);
+    if (isAborted(request)) return Promise.reject(request.signal.reason);
     return new Exchange(request).run(listener);
   } as GatewayApp & { [kNodeListener]: FusedNodeListener };
   if (options.fuse !== false) {
