@@ -25,6 +25,8 @@ export interface ClientResponse {
   text(): Promise<string>;
   /** The client goes away now. */
   abort(): void;
+  /** The local port of the connection it came on (real HTTP only): equal ports, one connection. */
+  connection?: number;
 }
 
 /** A real HTTP/1.1 client on node:http, talking to a server on this machine. */
@@ -101,5 +103,6 @@ function toClientResponse(req: ReturnType<typeof httpRequest>, res: IncomingMess
       req.destroy();
       res.destroy();
     },
+    connection: req.socket?.localPort,
   };
 }

@@ -43,7 +43,14 @@ export {
 } from "./node/to-node-listener.js";
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
 export { ClientWatch, watchClient } from "./node/client-watch.js";
-export { DRAIN_BYTES, DRAIN_MS, discardUnread, endConnection, leavesLargeBodyUnread } from "./node/drain.js";
+export {
+  DRAIN_BYTES,
+  DRAIN_MS,
+  discardUnread,
+  discardUnreadAfter,
+  endConnection,
+  leavesLargeBodyUnread,
+} from "./node/drain.js";
 export { toHeadError } from "./node/head-error.js";
 export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";
 export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";

@@ -124,9 +124,13 @@ async function run(
       await discardBody(response.body);
     } else {
       // An upload too large to drain after the response: say so, so a keep-alive client does not
-      // queue its next request on a connection about to close (as serve() does).
-      if (live && leavesLargeBodyUnread(req, request.body, false)) res.setHeader("connection", "close");
-      await sendResponse(res, req.method ?? "GET", withHostHeaders(res, response));
+      // queue its next request on a connection about to close (as serve() does). Decided at the
+      // commit point, when an app streaming the request back has started reading it.
+      const body = request.body;
+      const announceClose = () => {
+        if (live && leavesLargeBodyUnread(req, body, false)) res.setHeader("connection", "close");
+      };
+      await sendResponse(res, req.method ?? "GET", withHostHeaders(res, response), announceClose);
     }
   } catch (error) {
     failure = { error };

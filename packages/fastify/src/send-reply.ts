@@ -19,14 +19,19 @@ import { reportLate } from "./late-error.js";
  * {@link sendReply}'s rules, with no `await`, so a route whose app answered synchronously returns
  * synchronously too, Fastify's cheapest path. Returns `false`, having touched nothing, for a
  * streamed body, having checked the response; throws, before the reply is touched, for a response
- * that is wrong.
+ * that is wrong. `beforeHead` runs once the response passed its checks, before the head is set.
  *
  * @example
  * ```ts
  * if (sendWholeReply(reply, request.method, response)) return;
  * ```
  */
-export function sendWholeReply(reply: FastifyReply, method: string, response: GatewayResponse): boolean {
+export function sendWholeReply(
+  reply: FastifyReply,
+  method: string,
+  response: GatewayResponse,
+  beforeHead?: () => void,
+): boolean {
   checkResponse(response);
   const body = response.body;
   if (body !== null && body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) return false;
@@ -34,6 +39,7 @@ export function sendWholeReply(reply: FastifyReply, method: string, response: Ga
   const headers = toNodeHeaders(response.headers, -1);
   checkHead(statusText, headers);
   const declared = declaredLength(headers);
+  beforeHead?.();
   if (isBodiless(status)) {
     // No content (rule 17). Fastify writes no content-length for 1xx/204/304 and "0" for 205.
     applyHead(reply, status, headers);
@@ -66,8 +72,9 @@ export function sendWholeReply(reply: FastifyReply, method: string, response: Ga
  * compression) still apply. Headers earlier hooks set are kept unless the app sets the same name;
  * every `set-cookie` is appended to those already there. Fastify has no reason-phrase API, so a
  * `statusText` is written to `reply.raw.statusMessage`, which Node sends with the status line.
- * Resolves once the reply is under way; a response that is wrong (rules 14–18, 25) rejects before
- * the reply was touched, so Fastify's error handler answers without any of its headers (rule 24).
+ * `beforeHead`, when given, runs just before the head goes out (for a streamed body, with its first
+ * chunk), when it may still set headers on `reply.raw`. Resolves once the reply is under way; a
+ * response that is wrong (rules 14–18, 25) rejects before the reply was touched, so Fastify's error handler answers without any of its headers (rule 24).
  * A streamed body that fails after commit cuts the connection and goes to Fastify's error path
  * (see `reportLate`); one longer than its content-length sends the declared bytes, then closes.
  *
@@ -77,9 +84,14 @@ export function sendWholeReply(reply: FastifyReply, method: string, response: Ga
  * return reply;
  * ```
  */
-export async function sendReply(reply: FastifyReply, method: string, response: GatewayResponse): Promise<void> {
+export async function sendReply(
+  reply: FastifyReply,
+  method: string,
+  response: GatewayResponse,
+  beforeHead?: () => void,
+): Promise<void> {
   // Checked there (rules 14-16) whatever the body.
-  if (sendWholeReply(reply, method, response)) return;
+  if (sendWholeReply(reply, method, response, beforeHead)) return;
   const { status, statusText } = response;
   const headers = toNodeHeaders(response.headers, -1);
   let declared: number;
@@ -93,6 +105,7 @@ export async function sendReply(reply: FastifyReply, method: string, response: G
   }
   const setReason = () => setStatusText(reply, statusText);
   if (isBodiless(status)) {
+    beforeHead?.();
     // No content (rule 17): the body is finished unread.
     await discardBody(response.body);
     applyHead(reply, status, headers);
@@ -104,6 +117,7 @@ export async function sendReply(reply: FastifyReply, method: string, response: G
   if (method === "HEAD") {
     // A streamed body is finished unread for HEAD (rule 17); its length is unknown, as for GET.
     await opened.finish();
+    beforeHead?.();
     applyHead(reply, status, headers);
     setReason();
     reply.send();
@@ -124,7 +138,11 @@ export async function sendReply(reply: FastifyReply, method: string, response: G
     }
     reportLate(reply, error);
   };
-  reply.send(new BodyStream(opened, declared, { onCommit: setReason, onAbandon: undo, onFail }));
+  const onCommit = () => {
+    beforeHead?.();
+    setReason();
+  };
+  reply.send(new BodyStream(opened, declared, { onCommit, onAbandon: undo, onFail }));
 }
 
 /** A status whose response carries no content (rule 17). */

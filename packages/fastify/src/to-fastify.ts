@@ -7,6 +7,7 @@ import {
   defineLazySignal,
   discardBody,
   discardUnread,
+  discardUnreadAfter,
   fromParsedBody,
   type GatewayApp,
   GatewayError,
@@ -116,8 +117,7 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
         // returns nothing, as a synchronous Fastify handler that called reply.send() does: the
         // promise of the general path costs Fastify a microtask turn and a then() per request.
         if (!isThenable(result) && !isPass(result)) {
-          if (leavesLargeBodyUnread(raw, body, false)) reply.header("connection", "close");
-          if (sendWholeReply(reply, request.method, result)) {
+          if (sendWholeReply(reply, request.method, result, () => announceClose(raw, reply.raw, body))) {
             // A request without a body is not complete yet here: there is nothing to discard.
             if (body !== null) discardUnread(raw, reply.raw);
             return undefined;
@@ -145,8 +145,11 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
           reply.callNotFound();
           return reply;
         }
-        if (leavesLargeBodyUnread(raw, body, false)) reply.header("connection", "close");
-        await sendReply(reply, request.method, response);
+        await sendReply(reply, request.method, response, () => announceClose(raw, res, body));
+        // A streamed body goes out after this returns, and the app may be streaming the upload
+        // back: what it left unread is known once the response is out.
+        discardUnreadAfter(raw, res);
+        return reply;
       } catch (error) {
         // The request stream itself broke: an ECONNRESET from an upstream the app called is an
         // app error, one from this client's upload is not.
@@ -163,8 +166,6 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
         discardUnread(raw, res);
         throw hostError;
       }
-      discardUnread(raw, res);
-      return reply;
     };
     try {
       for (const url of ["/", "/*"]) {
@@ -233,6 +234,15 @@ function toGatewayRequest(
   };
   // Made on first read, through core's one shared accessor (rule 11): most apps never look.
   return defineLazySignal(gatewayRequest, client);
+}
+
+/**
+ * An upload too large to drain after the response: said in the head, so that a keep-alive client
+ * does not queue its next request on a connection about to close. Decided as the head goes out,
+ * by when an app streaming the request back has started reading it.
+ */
+function announceClose(raw: FastifyRequest["raw"], res: FastifyReply["raw"], body: RequestBody | null): void {
+  if (leavesLargeBodyUnread(raw, body, false)) res.setHeader("connection", "close");
 }
 
 /** Whether an error says only that the client went away (rule 26). */

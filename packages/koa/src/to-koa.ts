@@ -6,6 +6,7 @@ import {
   defineLazySignal,
   discardBody,
   discardUnread,
+  discardUnreadAfter,
   type GatewayApp,
   type GatewayEnv,
   GatewayError,
@@ -99,18 +100,24 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
     // it paused and hold the connection (and the server's close) for as long as the client keeps
     // sending. Bounded as serve() bounds it, and a large one announced with `connection: close`.
     if (leavesLargeBodyUnread(req, request.body, false)) ctx.set("connection", "close");
-    boundUnread(req, res, request.body);
+    // Koa sends a streamed body after this returns, and the app may be streaming the upload back:
+    // what it left unread is known once the response is out.
+    boundUnread(req, res, request.body, true);
   };
   const runner = koaRunnerOf(app);
   if (runner !== undefined && options.fuse !== false) return fusedMiddleware(runner, gatewayMiddleware);
   return gatewayMiddleware;
 }
 
-/** Drops what the app left of the upload within serve()'s bounds, on a real socket only. */
-function boundUnread(req: IncomingMessage, res: ServerResponse, body: GatewayRequest["body"]): void {
+/**
+ * Drops what the app left of the upload within serve()'s bounds, on a real socket only: at once,
+ * or (`answered`) once the response is out.
+ */
+function boundUnread(req: IncomingMessage, res: ServerResponse, body: GatewayRequest["body"], answered = false): void {
   // Under fromKoa the socketless pair finishes the body itself.
   if (body !== null && !req.complete && !req.destroyed && getGatewayRequest(req) === undefined) {
-    discardUnread(req, res);
+    if (answered) discardUnreadAfter(req, res);
+    else discardUnread(req, res);
   }
 }
 

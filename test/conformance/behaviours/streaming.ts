@@ -27,7 +27,7 @@ async function liveBytes(): Promise<number> {
 // the minimum growth is the measure.
 const SAMPLES = new Set([0.5, 0.625, 0.75, 0.875].map((f) => (TOTAL / CHUNK) * f));
 
-export const behaviour: Behaviour = ({ start }) => {
+export const behaviour: Behaviour = ({ start, path }) => {
   it("streams a 10 MiB download without holding the body in memory", async () => {
     let produced = 0;
     let received = 0;
@@ -84,6 +84,34 @@ export const behaviour: Behaviour = ({ start }) => {
     // which a busy machine fills; the live-memory check below is what rules out buffering.
     expect(maxInFlight).toBeLessThan(8 * MiB);
     expect(growth).toBeLessThan(4 * MiB);
+  });
+
+  it("echoes an upload past the drain bound as it arrives, and keeps the connection for the next request", async () => {
+    // The app reads the upload while the response streams it back: nothing is left unread, so the
+    // connection stays (a bridge that bounded the "unread" rest at once closed it, or said close).
+    const app: GatewayApp = (request) =>
+      request.method === "POST"
+        ? { status: 200, headers: { "content-type": "application/octet-stream" }, body: request.body }
+        : text("next");
+    async function* upload() {
+      for (let i = 0; i < 8; i++) {
+        await sleep(10);
+        yield Buffer.alloc(CHUNK, i);
+      }
+    }
+    const client = await start(app);
+    const echoed = await client.send({ method: "POST", url: "/echo", body: upload() });
+    const bytes = await echoed.bytes();
+    expect(bytes.byteLength).toBe(8 * CHUNK);
+    expect(bytes[7 * CHUNK]).toBe(7);
+    // A close after the response shows as a new connection for the next request.
+    await sleep(50);
+    const next = await client.send({ url: "/next" });
+    expect(await next.text()).toBe("next");
+    if (path.transport === "http") {
+      expect(echoed.headers.connection).not.toBe("close");
+      expect(next.connection).toBe(echoed.connection);
+    }
   });
 
   it("delivers the first chunk of a slow response before the last one is produced", async () => {

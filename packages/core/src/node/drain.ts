@@ -77,6 +77,23 @@ export function discardUnread(req: IncomingMessage, res: ServerResponse): void {
 
 const draining = new WeakSet<IncomingMessage>();
 
+/**
+ * {@link discardUnread} once the response has finished, for a host that sends the app's response
+ * after the handler returned (Koa, Fastify): until then the app may still be reading the upload (a
+ * body streamed back as it arrives), and what it reads is not left unread.
+ *
+ * @example
+ * ```ts
+ * reply.send(stream);
+ * discardUnreadAfter(request.raw, reply.raw);
+ * ```
+ */
+export function discardUnreadAfter(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || req.destroyed) return;
+  if (res.writableFinished) discardUnread(req, res);
+  else if (!res.destroyed) res.once("finish", () => discardUnread(req, res));
+}
+
 function ignore(): void {}
 
 /**

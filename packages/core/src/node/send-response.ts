@@ -11,21 +11,29 @@ import { toHeadError } from "./head-error.js";
  * (19), the pull protocol with `drain` (20), cleanup exactly once (21), HEAD/1xx/204/205/304 (17),
  * content-length (18) and hop-by-hop headers (16). Resolves once the response ended or the client
  * went away; rejects with an error that happened before commit (the caller may still answer 500)
- * and, for one after commit, destroys the connection first.
+ * and, for one after commit, destroys the connection first. `beforeHead`, when given, runs just
+ * before the head is written, at the commit point: for a streamed body that is after its first
+ * chunk was read, so an app that streams the request back has started reading it by then.
  *
  * @example
  * ```ts
  * await sendResponse(res, "GET", await app(request));
  * ```
  */
-export async function sendResponse(res: ServerResponse, method: string, response: GatewayResponse): Promise<void> {
-  if (sendWhole(res, method, response)) return;
+export async function sendResponse(
+  res: ServerResponse,
+  method: string,
+  response: GatewayResponse,
+  beforeHead?: () => void,
+): Promise<void> {
+  if (sendWhole(res, method, response, beforeHead)) return;
   const { status } = response;
   // sendWhole took every whole body; what is left is a stream (or not a body at all).
   const opened = openBody(response.body) as BodyReader;
   if (isBodiless(status, method)) {
     // HEAD and bodiless statuses: the headers go out and the body is finished unread (rule 17).
     try {
+      beforeHead?.();
       writeHead(res, status, response.statusText, toNodeHeaders(response.headers, status === 205 ? 0 : -1));
       res.end();
     } finally {
@@ -33,21 +41,26 @@ export async function sendResponse(res: ServerResponse, method: string, response
     }
     return;
   }
-  await sendStream(res, response, opened);
+  await sendStream(res, response, opened, beforeHead);
 }
 
 /**
  * Sends a response whose body is whole — a string, bytes or none — synchronously, and returns
  * `true`; returns `false`, having sent nothing, for a streamed body. Throws what `sendResponse`
  * would reject with. `serve()` calls it directly for a synchronous app, sparing the awaits of the
- * general path (rules 17 and 18 as in `sendResponse`).
+ * general path (rules 17 and 18 as in `sendResponse`; `beforeHead` as there).
  *
  * @example
  * ```ts
  * if (!sendWhole(res, "GET", response)) await sendResponse(res, "GET", response);
  * ```
  */
-export function sendWhole(res: ServerResponse, method: string, response: GatewayResponse): boolean {
+export function sendWhole(
+  res: ServerResponse,
+  method: string,
+  response: GatewayResponse,
+  beforeHead?: () => void,
+): boolean {
   checkResponse(response);
   const { status, body } = response;
   // A string goes to `end()` as a string: Node then sends head and body in one write, where a
@@ -64,13 +77,19 @@ export function sendWhole(res: ServerResponse, method: string, response: Gateway
   if (declared !== -1 && !noContent && method !== "HEAD" && declared !== length) {
     throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
   }
+  beforeHead?.();
   writeHead(res, status, response.statusText, headers);
   if (length === 0 || noContent || method === "HEAD") res.end();
   else res.end(body);
   return true;
 }
 
-async function sendStream(res: ServerResponse, response: GatewayResponse, reader: BodyReader): Promise<void> {
+async function sendStream(
+  res: ServerResponse,
+  response: GatewayResponse,
+  reader: BodyReader,
+  beforeHead: (() => void) | undefined,
+): Promise<void> {
   const onClose = () => void reader.finish();
   res.once("close", onClose);
   try {
@@ -84,6 +103,7 @@ async function sendStream(res: ServerResponse, response: GatewayResponse, reader
     if (chunk === null && declared > 0) {
       throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body empty`);
     }
+    beforeHead?.();
     writeHead(res, response.status, response.statusText, headers);
     if (chunk === null) {
       res.end();
