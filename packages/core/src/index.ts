@@ -44,6 +44,7 @@ export {
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
 export { ClientWatch, watchClient } from "./node/client-watch.js";
 export {
+  announceClose,
   DRAIN_BYTES,
   DRAIN_MS,
   discardUnread,

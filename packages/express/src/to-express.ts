@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  announceClose,
   type ClientWatch,
   discardBody,
   discardUnread,
@@ -9,7 +10,7 @@ import {
   type GatewayResponse,
   isBodyUsed,
   isPass,
-  leavesLargeBodyUnread,
+  isThenable,
   type OutgoingHeaders,
   sendResponse,
   toGatewayRequest,
@@ -126,11 +127,8 @@ async function run(
       // An upload too large to drain after the response: say so, so a keep-alive client does not
       // queue its next request on a connection about to close (as serve() does). Decided at the
       // commit point, when an app streaming the request back has started reading it.
-      const body = request.body;
-      const announceClose = () => {
-        if (live && leavesLargeBodyUnread(req, body, false)) res.setHeader("connection", "close");
-      };
-      await sendResponse(res, req.method ?? "GET", withHostHeaders(res, response), announceClose);
+      const body = live ? request.body : null;
+      await sendResponse(res, req.method ?? "GET", withHostHeaders(res, response), () => announceClose(req, res, body));
     }
   } catch (error) {
     failure = { error };
@@ -152,10 +150,6 @@ async function run(
   if (client.gone) return;
   if (errors === "next") next(failure.error);
   else await respondError(res, request?.method ?? req.method ?? "GET", failure.error);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
 /** A gateway request while it is being built, before the app sees it. */

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import {
+  announceClose,
   type ClientWatch,
   consumedBody,
   defineLazySignal,
@@ -117,7 +118,8 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
         // returns nothing, as a synchronous Fastify handler that called reply.send() does: the
         // promise of the general path costs Fastify a microtask turn and a then() per request.
         if (!isThenable(result) && !isPass(result)) {
-          if (sendWholeReply(reply, request.method, result, () => announceClose(raw, reply.raw, body))) {
+          const beforeHead = body === null ? undefined : () => announceClose(raw, reply.raw, body);
+          if (sendWholeReply(reply, request.method, result, beforeHead)) {
             // A request without a body is not complete yet here: there is nothing to discard.
             if (body !== null) discardUnread(raw, reply.raw);
             return undefined;
@@ -234,15 +236,6 @@ function toGatewayRequest(
   };
   // Made on first read, through core's one shared accessor (rule 11): most apps never look.
   return defineLazySignal(gatewayRequest, client);
-}
-
-/**
- * An upload too large to drain after the response: said in the head, so that a keep-alive client
- * does not queue its next request on a connection about to close. Decided as the head goes out,
- * by when an app streaming the request back has started reading it.
- */
-function announceClose(raw: FastifyRequest["raw"], res: FastifyReply["raw"], body: RequestBody | null): void {
-  if (leavesLargeBodyUnread(raw, body, false)) res.setHeader("connection", "close");
 }
 
 /** Whether an error says only that the client went away (rule 26). */

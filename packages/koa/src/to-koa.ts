@@ -15,6 +15,7 @@ import {
   hasBody,
   isBodyUsed,
   isPass,
+  isThenable,
   leavesLargeBodyUnread,
   OnceBody,
   watchClient,
@@ -119,10 +120,6 @@ function boundUnread(req: IncomingMessage, res: ServerResponse, body: GatewayReq
     if (answered) discardUnreadAfter(req, res);
     else discardUnread(req, res);
   }
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === "function";
 }
 
 /**

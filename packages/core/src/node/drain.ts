@@ -34,6 +34,21 @@ export function leavesLargeBodyUnread(
 }
 
 /**
+ * Says `connection: close` in the head when the upload is too large to drain after the response
+ * ({@link leavesLargeBodyUnread}), so that a keep-alive client does not queue its next request on
+ * a connection about to close. Called at the commit point (`sendResponse`'s `beforeHead`), by when
+ * an app streaming the request back has started reading it.
+ *
+ * @example
+ * ```ts
+ * await sendResponse(res, "POST", response, () => announceClose(req, res, request.body));
+ * ```
+ */
+export function announceClose(req: IncomingMessage, res: ServerResponse, body: RequestBody | null | undefined): void {
+  if (leavesLargeBodyUnread(req, body, false)) res.setHeader("connection", "close");
+}
+
+/**
  * Bounds what is read of an upload the app left unread, as `serve()` does (rule 10): up to
  * 64 KiB or 500 ms is read and dropped, so a keep-alive connection can carry the next request;
  * past that the connection is ended once the response is out. Node alone would either drain it
