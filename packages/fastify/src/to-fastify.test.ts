@@ -96,6 +96,31 @@ describe("toFastify", () => {
     expect(JSON.parse(await odd.text()).body).toBe("z");
   });
 
+  it("hands the raw body over whatever the content-type: none, any, with parameters, and the same type again", async () => {
+    const fastify = Fastify();
+    fastify.register(toFastify(echo), { prefix: "/raw" });
+    const client = await listen(fastify);
+    // Each type twice: the second request finds the parser Fastify cached for the first.
+    for (const type of [undefined, "x/y", "text/plain; charset=utf-8", "multipart/form-data; boundary=x", "*/*"]) {
+      for (const round of [1, 2]) {
+        const body = `${type ?? "none"} ${round}`;
+        const headers: Record<string, string> = type === undefined ? {} : { "content-type": type };
+        const response = await client.send({ method: "POST", url: "/raw/x", headers, body });
+        expect(response.status).toBe(200);
+        expect(JSON.parse(await response.text()).body).toBe(body);
+      }
+    }
+    // A type that is not a media type at all Fastify refuses before any parser, on every route.
+    const malformed = await client.send({
+      method: "POST",
+      url: "/raw/x",
+      headers: { "content-type": "nonsense" },
+      body: "z",
+    });
+    expect(malformed.status).toBe(415);
+    expect(JSON.parse(await malformed.text())).toMatchObject({ code: "FST_ERR_CTP_INVALID_MEDIA_TYPE" });
+  });
+
   describe("body limit", () => {
     const reader: GatewayApp = async (request) => {
       try {

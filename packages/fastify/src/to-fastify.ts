@@ -82,15 +82,20 @@ export function toFastify(app: GatewayApp, options: ToFastifyOptions = {}): Fast
     if (!options.hostParsers) {
       // Inside this plugin's encapsulation context only: routes outside it keep their parsers.
       fastify.removeAllContentTypeParsers();
-      fastify.addContentTypeParser("*", (request, payload, parsed) => {
+      const passThrough = (request: FastifyRequest, payload: Readable, parsed: (error: Error | null) => void) => {
         if (overLimit(request.headers["content-length"], limitOf(request))) {
-          parsed(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
+          parsed(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
           return;
         }
         // The payload, not request.raw: a preParsing hook may have replaced the stream.
         payloads.set(request, payload);
-        parsed(null, undefined);
-      });
+        parsed(null);
+      };
+      // "*" for a body without a content-type; /^/ for every other. Fastify caches the parser a
+      // RegExp matched per content-type, while it parses the type afresh on every request that
+      // falls back to "*" (about 2 µs).
+      fastify.addContentTypeParser("*", passThrough);
+      fastify.addContentTypeParser(/^/, passThrough);
     }
     // Errors after commit reach the error handler with the reply hijacked (rule 27).
     fastify.addHook("onError", lateErrorHook);

@@ -18,6 +18,7 @@ import {
   isThenable,
   leavesLargeBodyUnread,
   OnceBody,
+  toReadableIterator,
   watchClient,
 } from "@gangway/core";
 import type { Middleware, ParameterizedContext } from "koa";
@@ -143,9 +144,9 @@ function toGatewayRequest(ctx: ParameterizedContext, client: ClientWatch): Gatew
   // A request without content keeps `body: null` whatever the host did (rule 10).
   if (hasBody(req)) {
     if (isBodyConsumed(req)) ({ body, headers } = fromHostBody(ctx));
-    // destroyOnReturn: false — an app that stops reading early must not tear down the socket the
-    // response still has to go out on.
-    else body = new OnceBody(() => req.iterator({ destroyOnReturn: false }), req);
+    // Core's iterator, not req.iterator(): no async generator per request, and an app that stops
+    // reading early leaves the socket the response still has to go out on.
+    else body = new OnceBody(() => toReadableIterator(req), req);
   }
   return defineLazySignal(
     {
