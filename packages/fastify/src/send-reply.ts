@@ -42,7 +42,7 @@ export function sendWholeReply(
   beforeHead?.();
   if (isBodiless(status)) {
     // No content (rule 17). Fastify writes no content-length for 1xx/204/304 and "0" for 205.
-    applyHead(reply, status, headers);
+    setHead(reply, status, headers);
     setStatusText(reply, statusText);
     reply.send();
     return true;
@@ -53,7 +53,7 @@ export function sendWholeReply(
   if (declared !== -1 && declared !== length && method !== "HEAD") {
     throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
   }
-  applyHead(reply, status, headers);
+  setHead(reply, status, headers);
   setStatusText(reply, statusText);
   if (body === null || body === undefined) reply.send();
   else if (typeof body === "string" && sendsTextAsIs(reply)) {
@@ -108,7 +108,7 @@ export async function sendReply(
     beforeHead?.();
     // No content (rule 17): the body is finished unread.
     await discardBody(response.body);
-    applyHead(reply, status, headers);
+    setHead(reply, status, headers);
     setReason();
     reply.send();
     return;
@@ -118,7 +118,7 @@ export async function sendReply(
     // A streamed body is finished unread for HEAD (rule 17); its length is unknown, as for GET.
     await opened.finish();
     beforeHead?.();
-    applyHead(reply, status, headers);
+    setHead(reply, status, headers);
     setReason();
     reply.send();
     return;
@@ -204,19 +204,31 @@ function checkHead(statusText: string | undefined, headers: NodeHeaders): void {
 
 type NodeHeaders = ReturnType<typeof toNodeHeaders>;
 
-/** Sets status and headers on the reply; returns a function that puts the headers back as they were. */
-function applyHead(reply: FastifyReply, status: number, headers: NodeHeaders): () => void {
+/** Sets status and headers on the reply. */
+function setHead(reply: FastifyReply, status: number, headers: NodeHeaders): void {
   // Fastify's code() refuses 600-999, which rule 14 allows and Node sends.
   if (status <= 599) reply.code(status);
   else reply.raw.statusCode = status;
-  const previous: [string, unknown][] = [];
   for (const name in headers) {
     const value = headers[name]!;
     const lower = name.toLowerCase();
-    previous.push([lower, reply.getHeader(lower)]);
     if (lower === "set-cookie") appendCookies(reply, value);
     else reply.header(lower, value);
   }
+}
+
+/**
+ * {@link setHead}, returning a function that puts the headers back as they were: for a streamed
+ * body, whose failure before its first chunk leaves the error handler a reply without the app's
+ * headers (rule 24). A whole body has no such moment, so it skips the bookkeeping.
+ */
+function applyHead(reply: FastifyReply, status: number, headers: NodeHeaders): () => void {
+  const previous: [string, unknown][] = [];
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    previous.push([lower, reply.getHeader(lower)]);
+  }
+  setHead(reply, status, headers);
   return () => {
     for (const [name, value] of previous) {
       reply.removeHeader(name);
