@@ -21,28 +21,39 @@ class IteratorReader implements BodyReader {
     this.#iterator = iterator;
   }
 
-  async read(): Promise<Uint8Array | null> {
-    if (this.finished) return null;
-    let result: IteratorResult<unknown>;
+  // A `then()` on the source's own promise rather than an async method: one promise and one turn
+  // less per chunk, for every streamed body on every path.
+  read(): Promise<Uint8Array | null> {
+    if (this.finished) return Promise.resolve(null);
+    let step: Promise<IteratorResult<unknown>>;
     try {
-      result = await this.#iterator.next();
+      // Promise.resolve: a hand-written iterator may answer with a plain result.
+      step = Promise.resolve(this.#iterator.next());
     } catch (error) {
-      // A source that threw has ended itself: nothing left to clean up.
       this.finished = true;
-      throw error;
+      return Promise.reject(error);
     }
+    return step.then(this.#onStep, this.#onError);
+  }
+
+  readonly #onStep = (result: IteratorResult<unknown>): Uint8Array | null | Promise<never> => {
     if (result.done) {
       this.finished = true;
       return null;
     }
     const chunk = result.value;
-    if (!(chunk instanceof Uint8Array)) {
-      await this.finish();
-      const kind = typeof chunk === "string" ? "a string" : typeof chunk;
+    if (chunk instanceof Uint8Array) return chunk;
+    const kind = typeof chunk === "string" ? "a string" : typeof chunk;
+    return this.finish().then(() => {
       throw new GatewayError("GW_ERR_INVALID_BODY", `a body chunk was ${kind}, not a Uint8Array`);
-    }
-    return chunk;
-  }
+    });
+  };
+
+  readonly #onError = (error: unknown): never => {
+    // A source that threw has ended itself: nothing left to clean up.
+    this.finished = true;
+    throw error;
+  };
 
   async finish(): Promise<void> {
     if (this.finished) return;

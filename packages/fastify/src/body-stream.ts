@@ -45,25 +45,40 @@ export class BodyStream extends Readable {
     this.#events = events;
   }
 
+  // then() callbacks made once per stream rather than an async method per chunk: one promise and
+  // one turn less for every chunk of every streamed response.
   override _read(): void {
-    this.#pull().catch((error: unknown) => {
-      // Destroyed: the client went away (Fastify destroys the payload then), and what the body
-      // raises now is a consequence of that, not an app fault (rule 26).
-      if (this.destroyed) return;
-      if (this.#committed) {
-        // Left unended: ending it would let Fastify end the response cleanly (rule 24).
-        this.#events.onFail?.(error, false);
-        return;
-      }
-      this.#events.onAbandon?.();
-      this.destroy(toHostError(error) as Error);
-    });
+    this.#reader.read().then(this.#onChunk, this.#onError);
   }
 
-  async #pull(): Promise<void> {
-    let chunk = await this.#reader.read();
-    while (chunk !== null && chunk.byteLength === 0) chunk = await this.#reader.read();
+  readonly #onChunk = (chunk: Uint8Array | null): void => {
+    try {
+      this.#deliver(chunk);
+    } catch (error) {
+      this.#onError(error);
+    }
+  };
+
+  readonly #onError = (error: unknown): void => {
+    // Destroyed: the client went away (Fastify destroys the payload then), and what the body
+    // raises now is a consequence of that, not an app fault (rule 26).
     if (this.destroyed) return;
+    if (this.#committed) {
+      // Left unended: ending it would let Fastify end the response cleanly (rule 24).
+      this.#events.onFail?.(error, false);
+      return;
+    }
+    this.#events.onAbandon?.();
+    this.destroy(toHostError(error) as Error);
+  };
+
+  #deliver(chunk: Uint8Array | null): void {
+    if (this.destroyed) return;
+    if (chunk !== null && chunk.byteLength === 0) {
+      // Empty chunks are skipped: the head goes out with the first real byte (rule 19).
+      this._read();
+      return;
+    }
     const declared = this.#declared;
     if (chunk === null) {
       if (declared !== -1 && this.#sent !== declared) {
