@@ -28,41 +28,57 @@ async function served(app, host) {
   return server;
 }
 
+// Each builder loads the framework, and builds its app, before it loads Gangway's adapter — the
+// order an app's own imports give (`import Fastify from "fastify"` above the adapter's import).
+// The order changes how V8 settles on Node's process.nextTick for the whole process: loading
+// @gangway/fastify before Fastify put a fused fromFastify server in a state where every nextTick
+// costs more in 5 runs out of 5, the framework first in none of 12 (docs/performance.md).
+
 async function fromExpressApp(fused) {
+  const express = await createExpressApp();
   const { fromExpress } = await import("@gangway/express");
-  const app = fromExpress(await createExpressApp());
+  const app = fromExpress(express);
   return fused ? app : passThrough(app);
 }
 
 async function fromKoaApp(fused) {
+  const koa = await createKoaApp();
   const { fromKoa } = await import("@gangway/koa");
-  const app = fromKoa(await createKoaApp());
+  const app = fromKoa(koa);
   return fused ? app : passThrough(app);
 }
 
 async function fromFastifyApp(fused) {
+  const fastify = await createFastifyApp();
   const { fromFastify } = await import("@gangway/fastify");
-  const app = fromFastify(await createFastifyApp());
+  const app = fromFastify(fastify);
   return fused ? app : passThrough(app);
 }
 
+/** `app` is called once the host framework is loaded: see above. */
 async function inExpress(app) {
-  const [{ toExpress }, { default: express }] = await Promise.all([import("@gangway/express"), import("express")]);
-  return express().use(toExpress(await app));
+  const { default: express } = await import("express");
+  const { toExpress } = await import("@gangway/express");
+  return express().use(toExpress(await app()));
 }
 
 async function inKoa(app) {
-  const [{ toKoa }, { default: Koa }] = await Promise.all([import("@gangway/koa"), import("koa")]);
-  return new Koa().use(toKoa(await app)).callback();
+  const { default: Koa } = await import("koa");
+  const { toKoa } = await import("@gangway/koa");
+  return new Koa().use(toKoa(await app())).callback();
 }
 
 async function inFastify(app, host) {
-  const [{ toFastify }, { default: Fastify }] = await Promise.all([import("@gangway/fastify"), import("fastify")]);
+  const { default: Fastify } = await import("fastify");
+  const { toFastify } = await import("@gangway/fastify");
   const fastify = Fastify({ logger: false });
-  await fastify.register(toFastify(await app));
+  await fastify.register(toFastify(await app()));
   await fastify.listen({ host, port: 0 });
   return fastify.server;
 }
+
+/** The gateway app of apps/gateway.mjs, for the in* builders. */
+const gatewayApp = async () => (await gatewayApps()).gatewayApp;
 
 async function nativeFastify(host) {
   const fastify = await createFastifyApp();
@@ -254,7 +270,7 @@ export const scenarios = [
     baseline: "express",
     quick: true,
     streams: true,
-    build: async () => inExpress((await gatewayApps()).gatewayApp),
+    build: () => inExpress(gatewayApp),
   },
   {
     name: "gw:in-koa",
@@ -262,7 +278,7 @@ export const scenarios = [
     label: "new Koa().use(toKoa(app))",
     baseline: "koa",
     streams: true,
-    build: async () => inKoa((await gatewayApps()).gatewayApp),
+    build: () => inKoa(gatewayApp),
   },
   {
     name: "gw:in-fastify",
@@ -270,7 +286,7 @@ export const scenarios = [
     label: "fastify.register(toFastify(app))",
     baseline: "fastify",
     streams: true,
-    build: async ({ host }) => inFastify((await gatewayApps()).gatewayApp, host),
+    build: ({ host }) => inFastify(gatewayApp, host),
   },
 
   // Framework apps wrapped by from*, served by serve(): fused, then with a pass-through between
@@ -341,7 +357,7 @@ export const scenarios = [
     baseline: "koa",
     fused: true,
     streams: true,
-    build: () => inExpress(fromKoaApp(true)),
+    build: () => inExpress(() => fromKoaApp(true)),
   },
   {
     name: "gw:koa-in-express:unfused",
@@ -350,7 +366,7 @@ export const scenarios = [
     baseline: "koa",
     fused: false,
     streams: true,
-    build: () => inExpress(fromKoaApp(false)),
+    build: () => inExpress(() => fromKoaApp(false)),
   },
   {
     name: "gw:express-in-koa",
@@ -360,7 +376,7 @@ export const scenarios = [
     job: "Express app in Koa",
     fused: true,
     streams: true,
-    build: () => inKoa(fromExpressApp(true)),
+    build: () => inKoa(() => fromExpressApp(true)),
   },
   {
     name: "gw:express-in-koa:unfused",
@@ -370,7 +386,7 @@ export const scenarios = [
     job: "Express app in Koa",
     fused: false,
     streams: true,
-    build: () => inKoa(fromExpressApp(false)),
+    build: () => inKoa(() => fromExpressApp(false)),
   },
   {
     name: "gw:express-in-fastify",
@@ -380,7 +396,7 @@ export const scenarios = [
     job: "Express app in Fastify",
     fused: true,
     streams: true,
-    build: ({ host }) => inFastify(fromExpressApp(true), host),
+    build: ({ host }) => inFastify(() => fromExpressApp(true), host),
   },
   {
     name: "gw:express-in-fastify:unfused",
@@ -390,7 +406,7 @@ export const scenarios = [
     job: "Express app in Fastify",
     fused: false,
     streams: true,
-    build: ({ host }) => inFastify(fromExpressApp(false), host),
+    build: ({ host }) => inFastify(() => fromExpressApp(false), host),
   },
 ];
 
