@@ -1,5 +1,5 @@
 import { request as httpRequest, IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../errors.js";
 import { inject } from "../inject.js";
@@ -759,6 +759,25 @@ describe("fromNodeListener: fusion (rule 35)", () => {
     await until(() => reported.length > 0, "the report");
     await tick();
     expect(reported).toEqual([error]);
+  });
+
+  it("stops watching a piped stream when the response is over: a source that outlives it keeps no listener", async () => {
+    const shared = new PassThrough();
+    const app = fromNodeListener((_req, res) => {
+      shared.pipe(res, { end: false });
+      shared.write("from the shared source ");
+      setImmediate(() => {
+        shared.unpipe(res);
+        res.end("done");
+      });
+    });
+    server = await serve(app);
+    for (let round = 0; round < 3; round++) {
+      const response = await fetch(server.url);
+      expect(await response.text()).toBe("from the shared source done");
+    }
+    await until(() => shared.listenerCount("error") === 0, "the watch to let go of the shared source");
+    expect(shared.listenerCount("error")).toBe(0);
   });
 
   describe("in a host framework's chain (a next of its own)", () => {

@@ -143,15 +143,16 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
     const host = next === undefined || fresh === true ? undefined : setAside(req, res);
     let handedBack = false;
     // The response closed before it finished: the client went away, and what fails from now on
-    // is a consequence of that, not reported (rule 26).
-    let clientGone = false;
+    // is a consequence of that, not reported (rule 26). Read off `res` when needed, as
+    // `watchClient` does, rather than by a `close` listener per request.
+    const clientGone = () => res.destroyed && !res.writableFinished;
     const settle = (failed: boolean, error: unknown) => {
       if (handedBack) return;
       if (res.headersSent) {
         if (!failed) return;
         // A response the listener ended stands; one it left open is cut short (rule 27).
         if (!res.writableEnded) closeConnection(res);
-        if (next === undefined || clientGone) return;
+        if (next === undefined || clientGone()) return;
         handedBack = true;
         next(error);
         return;
@@ -168,14 +169,8 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
         else next();
       }
     };
-    if (next !== undefined) {
-      // Only a `next` hears of a failure after the head; without one there is nobody to tell.
-      const stop = watchPipedErrors(res, (error) => settle(true, error));
-      res.once("close", () => {
-        clientGone = !res.writableFinished;
-        stop();
-      });
-    }
+    // Only a `next` hears of a failure after the head; without one there is nobody to tell.
+    if (next !== undefined) watchPipedErrors(res, (error) => settle(true, error));
     try {
       const result = listener(req, res, (error) => settle(Boolean(error), error));
       if (typeof (result as PromiseLike<void> | undefined)?.then === "function") {

@@ -55,21 +55,27 @@ export class PipedErrors {
 }
 
 /**
- * Watches the streams piped into `res` from now on (see {@link PipedErrors}); returns what stops
- * the watch.
+ * Watches the streams piped into `res` from now on until it closes (see {@link PipedErrors}). Nothing
+ * but a `pipe` listener is spent until something is piped: most responses are written, not piped.
  *
  * @example
  * ```ts
- * const stop = watchPipedErrors(res, (error) => next(error));
- * res.once("close", stop);
+ * watchPipedErrors(res, (error) => next(error));
  * ```
  */
-export function watchPipedErrors(res: ServerResponse, onError: (error: unknown) => void): () => void {
-  const piped = new PipedErrors(res, onError);
-  const onPipe = (source: PipedSource) => piped.add(source);
-  res.on("pipe", onPipe);
-  return () => {
-    res.off("pipe", onPipe);
-    piped.stop();
+export function watchPipedErrors(res: ServerResponse, onError: (error: unknown) => void): void {
+  let piped: PipedErrors | undefined;
+  const onPipe = (source: PipedSource) => {
+    if (piped === undefined) {
+      const watching = new PipedErrors(res, onError);
+      piped = watching;
+      // The response is over: a source that outlives it must not keep it.
+      res.once("close", () => {
+        res.off("pipe", onPipe);
+        watching.stop();
+      });
+    }
+    piped.add(source);
   };
+  res.on("pipe", onPipe);
 }
