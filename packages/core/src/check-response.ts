@@ -24,6 +24,6 @@ export function checkResponse(response: unknown): GatewayResponse {
 }
 
 /** Whether a response with this status and method carries no body on the wire (rule 17). */
-export function isBodiless(status: number, method: string): boolean {
+export function isBodiless(status: number, method?: string): boolean {
   return method === "HEAD" || status < 200 || status === 204 || status === 205 || status === 304;
 }

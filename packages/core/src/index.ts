@@ -55,7 +55,7 @@ export {
 export { toHeadError } from "./node/head-error.js";
 export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";
 export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
-export { toReadableIterator } from "./node/readable-iterator.js";
+export { fromReadable, toReadableIterator } from "./node/readable-iterator.js";
 
 // Testing
 export { type InjectOptions, type InjectResponse, inject } from "./inject.js";

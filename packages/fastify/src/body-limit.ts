@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { GatewayError, OnceBody, toReadableIterator } from "@gangway/core";
+import { fromReadable, GatewayError, OnceBody, toReadableIterator } from "@gangway/core";
 import { errorCodes } from "fastify";
 
 /**
@@ -19,7 +19,7 @@ import { errorCodes } from "fastify";
  */
 export function limitBody(stream: Readable, limit: number, framedLength?: string): OnceBody {
   if (framedLength !== undefined && Number(framedLength) <= limit) {
-    return new OnceBody(() => toReadableIterator(stream), stream);
+    return fromReadable(stream);
   }
   return new OnceBody(() => limited(toReadableIterator(stream), limit), stream);
 }

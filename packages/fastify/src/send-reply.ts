@@ -7,6 +7,7 @@ import {
   discardBody,
   GatewayError,
   type GatewayResponse,
+  isBodiless,
   openBody,
   toNodeHeaders,
 } from "@gangway/core";
@@ -143,11 +144,6 @@ export async function sendReply(
     setReason();
   };
   reply.send(new BodyStream(opened, declared, { onCommit, onAbandon: undo, onFail }));
-}
-
-/** A status whose response carries no content (rule 17). */
-function isBodiless(status: number): boolean {
-  return status < 200 || status === 204 || status === 205 || status === 304;
 }
 
 function setStatusText(reply: FastifyReply, statusText: string | undefined): void {

@@ -7,6 +7,7 @@ import {
   discardBody,
   discardUnread,
   discardUnreadAfter,
+  fromReadable,
   type GatewayApp,
   type GatewayEnv,
   GatewayError,
@@ -17,8 +18,6 @@ import {
   isPass,
   isThenable,
   leavesLargeBodyUnread,
-  OnceBody,
-  toReadableIterator,
   watchClient,
 } from "@gangway/core";
 import type { Middleware, ParameterizedContext } from "koa";
@@ -144,9 +143,8 @@ function toGatewayRequest(ctx: ParameterizedContext, client: ClientWatch): Gatew
   // A request without content keeps `body: null` whatever the host did (rule 10).
   if (hasBody(req)) {
     if (isBodyConsumed(req)) ({ body, headers } = fromHostBody(ctx));
-    // Core's iterator, not req.iterator(): no async generator per request, and an app that stops
-    // reading early leaves the socket the response still has to go out on.
-    else body = new OnceBody(() => toReadableIterator(req), req);
+    // Core's reader, not req.iterator(): no async generator per request.
+    else body = fromReadable(req);
   }
   return defineLazySignal(
     {

@@ -25,6 +25,14 @@ export function watchClient(res: ServerResponse): ClientWatch {
   return new ClientWatch(res);
 }
 
+/**
+ * Whether `res` closed before it finished: the client went away. Node marks a response destroyed
+ * before its `close`, so this needs no listener.
+ */
+export function hasClientLeft(res: ServerResponse): boolean {
+  return res.destroyed && !res.writableFinished;
+}
+
 /** What {@link watchClient} returns: a {@link SignalSource} for `defineLazySignal`. */
 export class ClientWatch implements SignalSource {
   #controller: AbortController | undefined;
@@ -45,7 +53,7 @@ export class ClientWatch implements SignalSource {
    */
   get gone(): boolean {
     if (this.#final !== undefined) return this.#final;
-    return this.#res.destroyed && !this.#res.writableFinished;
+    return hasClientLeft(this.#res);
   }
 
   /** Whether the request's signal aborted, or would have: {@link ClientWatch.gone}. */

@@ -3,6 +3,7 @@ import { GatewayError } from "../errors.js";
 import { isAborted } from "../request-signal.js";
 import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
+import { hasClientLeft } from "./client-watch.js";
 import { closeConnection } from "./send-response.js";
 import { answer } from "./socketless/answer.js";
 import { Exchange } from "./socketless/exchange.js";
@@ -143,16 +144,15 @@ function toFusedListener(listener: NodeListener): FusedNodeListener {
     const host = next === undefined || fresh === true ? undefined : setAside(req, res);
     let handedBack = false;
     // The response closed before it finished: the client went away, and what fails from now on
-    // is a consequence of that, not reported (rule 26). Read off `res` when needed, as
-    // `watchClient` does, rather than by a `close` listener per request.
-    const clientGone = () => res.destroyed && !res.writableFinished;
+    // is a consequence of that, not reported (rule 26): read off `res` when needed, rather than
+    // by a `close` listener per request.
     const settle = (failed: boolean, error: unknown) => {
       if (handedBack) return;
       if (res.headersSent) {
         if (!failed) return;
         // A response the listener ended stands; one it left open is cut short (rule 27).
         if (!res.writableEnded) closeConnection(res);
-        if (next === undefined || clientGone()) return;
+        if (next === undefined || hasClientLeft(res)) return;
         handedBack = true;
         next(error);
         return;

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { OnceBody } from "../request-body.js";
 
 type Step = IteratorResult<Uint8Array, undefined>;
 
@@ -73,4 +74,18 @@ export function toReadableIterator(stream: Readable): AsyncIterator<Uint8Array, 
 /** What Node's own iterator rejects with when a stream closes before its end. */
 function prematureClose(): Error {
   return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+}
+
+/**
+ * A Node stream as a read-once gateway body, read through {@link toReadableIterator}: what `serve()`,
+ * `toExpress`, `toKoa` and `toFastify` hand an app for the request's own stream. An app that stops
+ * reading early leaves the stream as it is, so the response can still go out on its socket.
+ *
+ * @example
+ * ```ts
+ * const body = hasBody(req) ? fromReadable(req) : null;
+ * ```
+ */
+export function fromReadable(stream: Readable): OnceBody {
+  return new OnceBody(() => toReadableIterator(stream), stream);
 }

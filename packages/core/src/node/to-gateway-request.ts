@@ -1,10 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { GatewayError } from "../errors.js";
-import { OnceBody } from "../request-body.js";
 import { defineLazySignal, type SignalSource } from "../request-signal.js";
 import type { GatewayEnv, GatewayRequest } from "../types.js";
-import { toReadableIterator } from "./readable-iterator.js";
+import { fromReadable } from "./readable-iterator.js";
 
 declare module "../types.js" {
   interface GatewayEnv {
@@ -79,9 +78,7 @@ export function toGatewayRequest(
     path,
     query,
     headers: req.headers,
-    // An app that stops reading early must not tear down the socket the response still has to
-    // go out on: the iterator's return() leaves the stream alone.
-    body: hasBody(req) ? new OnceBody(() => toReadableIterator(req), req) : null,
+    body: hasBody(req) ? fromReadable(req) : null,
     remoteAddress: socket.remoteAddress,
     env,
   };
