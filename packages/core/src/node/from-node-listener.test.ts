@@ -314,6 +314,27 @@ describe("fromNodeListener: the response", () => {
     expect(results).toEqual([["c=3"], ["a=1", "b=2", "c=3"], ["a=1", "b=2"], ["a=1", "b=2"]]);
   });
 
+  it("keeps headers named like Object.prototype's members as headers, from setHeader and writeHead", async () => {
+    // With and without __proto__: a plain object holds the others, a null-prototype one all three.
+    for (const proto of [[], [["__proto__", "c"]]] as [string, string][][]) {
+      const pairs: [string, string][] = [["constructor", "a"], ["tostring", "b"], ...proto];
+      const variants: NodeListener[] = [
+        (_req, res) =>
+          res.writeHead(200, Object.fromEntries(pairs.map(([name, value]) => [name.toUpperCase(), value]))).end(),
+        (_req, res) => res.writeHead(200, pairs).end(),
+        (_req, res) => {
+          for (const [name, value] of pairs) res.setHeader(name, value);
+          res.end();
+        },
+      ];
+      for (const listener of variants) {
+        const { headers } = await fromNodeListener(listener)(gatewayRequest());
+        const own = Object.keys(headers ?? {}).map((name) => [name, headers?.[name]]);
+        expect(own).toEqual(pairs);
+      }
+    }
+  });
+
   it("passes the status message on as statusText", async () => {
     const app = fromNodeListener((req, res) => {
       if (req.url === "/custom") res.writeHead(299, "Quite Alright").end();

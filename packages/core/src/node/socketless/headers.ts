@@ -29,34 +29,56 @@ export function captureHeaders(res: ServerResponse, given: unknown): OutgoingHea
     progressive = true;
     break;
   }
-  const headers = progressive || given === undefined || given === null ? set : fromGiven(given);
-  return withoutHopByHop(headers);
+  if (progressive) return toPlain(set) ?? withoutHopByHop(set);
+  if (given === undefined || given === null) return {};
+  return withoutHopByHop(fromGiven(given, {}) ?? (fromGiven(given, Object.create(null)) as OutgoingHeaders));
 }
 
-/** `writeHead`'s own header argument: an object, `[name, value]` pairs, or a flat name-value list. */
-function fromGiven(given: unknown): OutgoingHeaders {
-  // A null prototype: a header named __proto__ stays a header.
-  const headers = Object.create(null) as OutgoingHeaders;
+/**
+ * `headers` copied into a plain object, or `undefined` when a hop-by-hop header or one named
+ * `__proto__` needs the general path. Why copy: Node's header maps have a null prototype, which
+ * V8 keeps as a dictionary, and every later walk over the headers (the hop-by-hop check, the
+ * server's `writeHead`) costs about five times as much on one.
+ */
+function toPlain(headers: OutgoingHeaders): OutgoingHeaders | undefined {
+  const plain: OutgoingHeaders = {};
+  for (const name in headers) {
+    if (name === "__proto__" || HOP_BY_HOP_HEADERS.has(name)) return undefined;
+    plain[name] = headers[name] as OutgoingHeaders[string];
+  }
+  return plain;
+}
+
+/**
+ * `writeHead`'s own header argument — an object, `[name, value]` pairs, or a flat name-value list —
+ * added to `into`: a plain object (see {@link toPlain}) unless a header is named `__proto__`, which
+ * returns `undefined` so the caller starts again with a null-prototype one, where it stays a header.
+ */
+function fromGiven(given: unknown, into: OutgoingHeaders): OutgoingHeaders | undefined {
   if (Array.isArray(given)) {
     if (given.length > 0 && Array.isArray(given[0])) {
-      for (const [name, value] of given as [string, unknown][]) add(headers, name, value);
+      for (const [name, value] of given as [string, unknown][]) if (!add(into, name, value)) return undefined;
     } else {
-      for (let i = 0; i < given.length; i += 2) add(headers, given[i] as string, given[i + 1]);
+      for (let i = 0; i < given.length; i += 2) if (!add(into, given[i] as string, given[i + 1])) return undefined;
     }
   } else {
     const object = given as OutgoingHttpHeaders;
-    for (const name of Object.keys(object)) add(headers, name, object[name]);
+    for (const name of Object.keys(object)) if (!add(into, name, object[name])) return undefined;
   }
-  return headers;
+  return into;
 }
 
-function add(headers: OutgoingHeaders, name: string, value: unknown): void {
-  if (value === undefined) return;
+/** Adds one header, lower-cased, joining a repeated name into a list; `false` for `__proto__` on a plain object. */
+function add(headers: OutgoingHeaders, name: string, value: unknown): boolean {
+  if (value === undefined) return true;
   const key = name.toLowerCase();
+  if (key === "__proto__" && Object.getPrototypeOf(headers) !== null) return false;
   const previous = headers[key];
   const next = value as string | number | string[];
-  if (previous === undefined) headers[key] = next;
+  // A function is Object.prototype's (a header named `constructor`), not a header seen before.
+  if (previous === undefined || typeof previous === "function") headers[key] = next;
   else headers[key] = [...toList(previous), ...toList(next)];
+  return true;
 }
 
 function toList(value: string | number | readonly string[]): string[] {
