@@ -42,7 +42,8 @@ export type FusedNodeListener = (
 
 /**
  * Turns a Node listener into a gateway app, with no socket (spec, "Socketless Node pairs"). Per
- * request the listener gets a real `http.IncomingMessage` and `http.ServerResponse` (subclasses):
+ * request the listener gets a real `http.IncomingMessage` and `http.ServerResponse` (instances of
+ * those classes):
  *
  * - `req.url` is `path` (or `/`) plus `?query`, `req.originalUrl` is `basePath + path` plus the
  *   query and `req.baseUrl` is `basePath`, as Express shows a mounted app; `req.headers` is a copy

@@ -8,9 +8,14 @@ import type { NodeListener } from "../from-node-listener.js";
 import { errorResponse } from "../to-node-listener.js";
 import { answer } from "./answer.js";
 import { type BodySource, deferred, done, ResponseBody, type Waiting } from "./body.js";
-import { SocketlessRequest } from "./incoming.js";
+import { createSocketlessRequest, type SocketlessRequest } from "./incoming.js";
 import { PipedErrors, type PipedSource } from "./piped-errors.js";
-import { type OutgoingInternals, type ResponseSink, SocketlessResponse } from "./response.js";
+import {
+  createSocketlessResponse,
+  type OutgoingInternals,
+  type ResponseSink,
+  type SocketlessResponse,
+} from "./response.js";
 import { HIGH_WATER_MARK, type SocketHost, SocketlessSocket } from "./socket.js";
 
 type Callback = () => void;
@@ -93,8 +98,8 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
   constructor(request: GatewayRequest) {
     this.request = request;
     this.socket = new SocketlessSocket(this);
-    this.req = new SocketlessRequest(this.socket, request);
-    this.res = new SocketlessResponse(this.req, this);
+    this.req = createSocketlessRequest(this.socket, request);
+    this.res = createSocketlessResponse(this.req, this);
   }
 
   /** Calls the listener and resolves with the gateway response once its head is committed. */

@@ -33,95 +33,107 @@ export interface OutgoingInternals {
 
 type Call = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
+const kSink = Symbol("gangway.responseSink");
+
+/** The `http.ServerResponse` a socketless listener receives: a plain ServerResponse with its sink attached. */
+export type SocketlessResponse = ServerResponse & { [kSink]: ResponseSink };
+
 /**
- * The `http.ServerResponse` a socketless listener receives (spec, "Socketless Node pairs"). Node
- * does all the bookkeeping — `setHeader`, validation, `headersSent`, HEAD and 204/304 handling,
- * `writableEnded` — and this class takes over at the two points where bytes would meet a socket:
- * `writeHead` hands the head to the exchange as data, `_send` hands each body chunk on as it is,
- * never framed (chunked encoding is switched off once the head is stored).
+ * Makes the `http.ServerResponse` a socketless listener receives (spec, "Socketless Node pairs").
+ * Node does all the bookkeeping — `setHeader`, validation, `headersSent`, HEAD and 204/304
+ * handling, `writableEnded` — and this response takes over at the two points where bytes would meet
+ * a socket: `writeHead` hands the head to the sink as data, `_send` hands each body chunk on as it
+ * is, never framed (chunked encoding is switched off once the head is stored).
  *
- * As for the request, the overrides are pinned as own properties so that Express's prototype swap
- * keeps them.
+ * As for the request (see `createSocketlessRequest`), not a subclass, and the overrides are own
+ * properties, so that Express's prototype swap keeps them.
  *
  * @example
  * ```ts
- * const res = new SocketlessResponse(req, exchange);
+ * const res = createSocketlessResponse(req, exchange);
  * res.writeHead(200, { "content-type": "text/plain" }).end("hi");
  * ```
  */
-export class SocketlessResponse extends ServerResponse {
-  readonly #sink: ResponseSink;
+export function createSocketlessResponse(req: SocketlessRequest, sink: ResponseSink): SocketlessResponse {
+  const res = new ServerResponse(req) as unknown as SocketlessResponse;
+  res[kSink] = sink;
+  // Linked as node:http's server links them, minus `assignSocket`'s 'socket' event: nobody is listening yet.
+  const socket = req.socket as unknown as SocketlessSocket;
+  (res as { socket: unknown }).socket = socket;
+  socket._httpMessage = res;
+  const own = res as unknown as Overrides;
+  own.writeHead = writeHead;
+  own.end = end;
+  own._send = send;
+  own._writeRaw = writeRaw;
+  // One shared function, not a closure: most responses are never piped into.
+  res.on("pipe", onPipe);
+  return res;
+}
 
-  constructor(req: SocketlessRequest, sink: ResponseSink) {
-    super(req);
-    this.#sink = sink;
-    // Linked as node:http's server links them, minus `assignSocket`'s 'socket' event: nobody is listening yet.
-    const socket = req.socket as unknown as SocketlessSocket;
-    (this as { socket: unknown }).socket = socket;
-    socket._httpMessage = this;
-    // Pinned: see the class comment.
-    const pinned = this as Pick<SocketlessResponse, "writeHead" | "end" | "_send" | "_writeRaw">;
-    const own = SocketlessResponse.prototype;
-    pinned.writeHead = own.writeHead;
-    pinned.end = own.end;
-    pinned._send = own._send;
-    pinned._writeRaw = own._writeRaw;
-    // One shared function, not a closure: most responses are never piped into.
-    this.on("pipe", SocketlessResponse.#onPipe);
-  }
+interface Overrides {
+  writeHead: typeof writeHead;
+  end: typeof end;
+  _send: typeof send;
+  _writeRaw: typeof writeRaw;
+}
 
-  /** The `pipe` listener, called with the response as `this`: static so one function serves them all. */
-  static #onPipe(this: SocketlessResponse, source: PipedSource): void {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the response emitting `pipe`, not the class.
-    this.#sink.onPipe(source);
-  }
+/** The `pipe` listener, called with the response as `this`. */
+function onPipe(this: SocketlessResponse, source: PipedSource): void {
+  this[kSink].onPipe(source);
+}
 
-  override writeHead(statusCode: number, reason?: unknown, given?: unknown): this {
-    (ServerResponse.prototype.writeHead as unknown as Call).call(this, statusCode, reason, given);
-    const self = this as unknown as OutgoingInternals;
-    // Framing belongs to whoever serves the gateway response — also when the listener set
-    // transfer-encoding itself (srvx#248 passed the chunk sizes on as body bytes).
-    self.chunkedEncoding = false;
-    const headers = captureHeaders(this, typeof reason === "string" ? given : (given ?? reason));
-    if (this.req.method === "HEAD" && headers["content-length"] === undefined && self._contentLength !== null) {
-      // `res.end(body)` to a HEAD: Node sends no length, but it knows the one GET would send (rule 17).
-      headers["content-length"] = self._contentLength;
-    }
-    this.#sink.onHead(headers);
-    return this;
+function writeHead(
+  this: SocketlessResponse,
+  statusCode: number,
+  reason?: unknown,
+  given?: unknown,
+): SocketlessResponse {
+  (ServerResponse.prototype.writeHead as unknown as Call).call(this, statusCode, reason, given);
+  const self = this as unknown as OutgoingInternals;
+  // Framing belongs to whoever serves the gateway response — also when the listener set
+  // transfer-encoding itself (srvx#248 passed the chunk sizes on as body bytes).
+  self.chunkedEncoding = false;
+  const headers = captureHeaders(this, typeof reason === "string" ? given : (given ?? reason));
+  if (this.req.method === "HEAD" && headers["content-length"] === undefined && self._contentLength !== null) {
+    // `res.end(body)` to a HEAD: Node sends no length, but it knows the one GET would send (rule 17).
+    headers["content-length"] = self._contentLength;
   }
+  this[kSink].onHead(headers);
+  return this;
+}
 
-  override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
-    (ServerResponse.prototype.end as unknown as Call).call(this, chunk, encoding, callback);
-    if (this.writableEnded) this.#sink.onEnd();
-    return this;
-  }
+function end(this: SocketlessResponse, chunk?: unknown, encoding?: unknown, callback?: unknown): SocketlessResponse {
+  (ServerResponse.prototype.end as unknown as Call).call(this, chunk, encoding, callback);
+  if (this.writableEnded) this[kSink].onEnd();
+  return this;
+}
 
-  /** Where OutgoingMessage hands over the head and body bytes for the socket; the head already went to `writeHead`. */
-  _send(
-    data: string | Uint8Array,
-    encoding?: BufferEncoding | null | (() => void),
-    callback?: (() => void) | null,
-  ): boolean {
-    (this as unknown as OutgoingInternals)._headerSent = true;
-    if (typeof encoding === "function") {
-      callback = encoding;
-      encoding = undefined;
-    }
-    // Node passes its no-op for every write without a callback; there is nothing to wait for.
-    if (callback === NODE_NOOP || callback === null) callback = undefined;
-    return this.#sink.write(data, encoding ?? undefined, callback);
+/** Where OutgoingMessage hands over the head and body bytes for the socket; the head already went to `writeHead`. */
+function send(
+  this: SocketlessResponse,
+  data: string | Uint8Array,
+  encoding?: BufferEncoding | null | (() => void),
+  callback?: (() => void) | null,
+): boolean {
+  (this as unknown as OutgoingInternals)._headerSent = true;
+  if (typeof encoding === "function") {
+    callback = encoding;
+    encoding = undefined;
   }
+  // Node passes its no-op for every write without a callback; there is nothing to wait for.
+  if (callback === NODE_NOOP || callback === null) callback = undefined;
+  return this[kSink].write(data, encoding ?? undefined, callback);
+}
 
-  /**
-   * Only interim responses reach this (`writeContinue`, `writeProcessing`, `writeEarlyHints`): they
-   * are not part of a gateway response (rule 23) and go nowhere.
-   */
-  _writeRaw(_data: unknown, encoding?: unknown, callback?: unknown): boolean {
-    const done = typeof encoding === "function" ? encoding : callback;
-    if (typeof done === "function") process.nextTick(done as () => void);
-    return true;
-  }
+/**
+ * Only interim responses reach this (`writeContinue`, `writeProcessing`, `writeEarlyHints`): they
+ * are not part of a gateway response (rule 23) and go nowhere.
+ */
+function writeRaw(_data: unknown, encoding?: unknown, callback?: unknown): boolean {
+  const done = typeof encoding === "function" ? encoding : callback;
+  if (typeof done === "function") process.nextTick(done as () => void);
+  return true;
 }
 
 /**
