@@ -278,7 +278,22 @@ describe("fromNodeListener: the request", () => {
 });
 
 describe("fromNodeListener: the response", () => {
-  it("hands over a response ended at once as bytes, with every header the listener set", async () => {
+  it("hands over a response ended at once with one string as that string, and any other as bytes", async () => {
+    const bodies: [NodeListener, unknown][] = [
+      [(_req, res) => res.end("héllo"), "héllo"],
+      [(_req, res) => res.end("héllo", "utf-8"), "héllo"],
+      [(_req, res) => res.end("héllo", "latin1"), new Uint8Array(Buffer.from("héllo", "latin1"))],
+      [(_req, res) => res.end(Buffer.from("héllo")), new Uint8Array(Buffer.from("héllo"))],
+      [(_req, res) => res.write("hé") && res.end("llo"), new Uint8Array(Buffer.from("héllo"))],
+      [(_req, res) => res.write(Buffer.from("hé")) && res.end("llo"), new Uint8Array(Buffer.from("héllo"))],
+    ];
+    for (const [listener, expected] of bodies) {
+      const { body } = await fromNodeListener(listener)(gatewayRequest());
+      expect(body instanceof Uint8Array ? new Uint8Array(body) : body).toEqual(expected);
+    }
+  });
+
+  it("hands over a response ended at once whole, with every header the listener set", async () => {
     const app = fromNodeListener((_req, res) => {
       res.setHeader("Content-Type", "text/plain");
       res.setHeader("x-number", 42);
@@ -359,7 +374,10 @@ describe("fromNodeListener: the response", () => {
     const response = await app(gatewayRequest());
     expect(response.headers).toEqual({ "content-type": "text/event-stream" });
     const iterator = iteratorOf(response);
-    expect(Buffer.from((await iterator.next()).value).toString()).toBe("data: first\n\n");
+    const first = (await iterator.next()).value;
+    // Written as a string before the head resolved, streamed as bytes (rule 10).
+    expect(first).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(first).toString()).toBe("data: first\n\n");
     const next = iterator.next();
     finish();
     expect(Buffer.from((await next).value).toString()).toBe("data: last\n\n");

@@ -54,7 +54,8 @@ export type FusedNodeListener = (
  * - The gateway response resolves when the head is committed (`writeHead`, `flushHeaders`, the
  *   first `write` or `end`): status, `statusMessage` as `statusText`, every header the listener set
  *   (`set-cookie` a list) minus hop-by-hop ones and the `date` Node adds on its own. A response
- *   ended at once has its body as bytes; any other streams, unframed, with truthful backpressure.
+ *   ended at once has its body whole: the string itself when it was one UTF-8 string, else bytes;
+ *   any other streams, unframed, with truthful backpressure.
  *   HEAD, 1xx, 204 and 304 have no body.
  * - `next()` before the head resolves `pass()`; `next(error)`, a throw or a rejected promise
  *   rejects with that error. After the head, an error makes the body's iteration reject; a
