@@ -280,12 +280,24 @@ describe("fromNodeListener: the request", () => {
 describe("fromNodeListener: the response", () => {
   it("hands over a response ended at once with one string as that string, and any other as bytes", async () => {
     const bodies: [NodeListener, unknown][] = [
-      [(_req, res) => res.end("héllo"), "héllo"],
-      [(_req, res) => res.end("héllo", "utf-8"), "héllo"],
-      [(_req, res) => res.end("héllo", "latin1"), new Uint8Array(Buffer.from("héllo", "latin1"))],
-      [(_req, res) => res.end(Buffer.from("héllo")), new Uint8Array(Buffer.from("héllo"))],
-      [(_req, res) => res.write("hé") && res.end("llo"), new Uint8Array(Buffer.from("héllo"))],
-      [(_req, res) => res.write(Buffer.from("hé")) && res.end("llo"), new Uint8Array(Buffer.from("héllo"))],
+      [(_req, res) => void res.end("héllo"), "héllo"],
+      [(_req, res) => void res.end("héllo", "utf-8"), "héllo"],
+      [(_req, res) => void res.end("héllo", "latin1"), new Uint8Array(Buffer.from("héllo", "latin1"))],
+      [(_req, res) => void res.end(Buffer.from("héllo")), new Uint8Array(Buffer.from("héllo"))],
+      [
+        (_req, res) => {
+          res.write("hé");
+          res.end("llo");
+        },
+        new Uint8Array(Buffer.from("héllo")),
+      ],
+      [
+        (_req, res) => {
+          res.write(Buffer.from("hé"));
+          res.end("llo");
+        },
+        new Uint8Array(Buffer.from("héllo")),
+      ],
     ];
     for (const [listener, expected] of bodies) {
       const { body } = await fromNodeListener(listener)(gatewayRequest());

@@ -90,7 +90,19 @@ async function sendStream(
   reader: BodyReader,
   beforeHead: (() => void) | undefined,
 ): Promise<void> {
-  const onClose = () => void reader.finish();
+  // One 'close' and (from the first full buffer on) one 'drain' listener for the whole body, as
+  // Readable#pipe keeps them, rather than a pair added and removed per chunk.
+  let wake: (() => void) | undefined;
+  const resume = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const onClose = () => {
+    void reader.finish();
+    resume();
+  };
+  let watchingDrain = false;
   res.once("close", onClose);
   try {
     // Commit point (rule 19): nothing goes out until the first non-empty chunk, so an error
@@ -119,7 +131,15 @@ async function sendStream(
           throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `body longer than content-length ${declared}`);
         }
         sent += chunk.byteLength;
-        if (!res.write(chunk)) await drained(res);
+        if (!res.write(chunk)) {
+          if (!watchingDrain) {
+            watchingDrain = true;
+            res.on("drain", resume);
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
         chunk = await reader.read();
       }
       if (declared !== -1 && sent !== declared) {
@@ -134,6 +154,7 @@ async function sendStream(
     }
   } finally {
     res.off("close", onClose);
+    if (watchingDrain) res.off("drain", resume);
     await reader.finish();
   }
 }
@@ -173,18 +194,6 @@ function writeHead(res: ServerResponse, status: number, statusText: string | und
     // Every caller (serve(), the to* adapters, the socketless pair) reports Node's refusal alike.
     throw toHeadError(error, res);
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }
 
 /**
