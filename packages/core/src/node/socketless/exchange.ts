@@ -139,18 +139,7 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
 
   write(data: string | Uint8Array, encoding: BufferEncoding | undefined, callback?: Callback): boolean {
     if (this.#broken) return false;
-    if (this.#mode === DISCARDING) {
-      // Nothing more goes anywhere.
-    } else if (typeof data !== "string") {
-      if (data.byteLength > 0) this.#deliver(data);
-    } else if (data.length > 0) {
-      // Before the gateway response resolves, a UTF-8 string waits as it is: a response ended with one
-      // string is handed over as that string, which the server writes with its head in one piece.
-      if (this.#mode !== STREAMING && (encoding === undefined || encoding === "utf8" || encoding === "utf-8")) {
-        this.#queue.push(data);
-        this.#setBuffered(this.#buffered + Buffer.byteLength(data));
-      } else this.#deliver(Buffer.from(data, encoding));
-    }
+    if (this.#mode !== DISCARDING) this.#take(data, encoding);
     if (callback !== undefined) {
       // Behind its chunk; when everything before it was taken already, on the next tick.
       if (this.#queue.length > 0) this.#queue.push(callback);
@@ -333,6 +322,23 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     this.#discard();
     const { req, res } = this;
     if (!this.#broken && !res.headersSent) answer(res, req.method ?? "GET", response);
+  }
+
+  /** A chunk of the body, as the listener wrote it; empty ones are dropped. */
+  #take(data: string | Uint8Array, encoding: BufferEncoding | undefined): void {
+    if (typeof data !== "string") {
+      if (data.byteLength > 0) this.#deliver(data);
+      return;
+    }
+    if (data.length === 0) return;
+    if (this.#mode !== STREAMING && (encoding === undefined || encoding === "utf8" || encoding === "utf-8")) {
+      // Before the gateway response resolves, a UTF-8 string waits as it is: a response ended with
+      // one string is handed over as that string, which the server writes with its head in one piece.
+      this.#queue.push(data);
+      this.#setBuffered(this.#buffered + Buffer.byteLength(data));
+      return;
+    }
+    this.#deliver(Buffer.from(data, encoding));
   }
 
   #deliver(chunk: Uint8Array): void {
