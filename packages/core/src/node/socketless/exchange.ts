@@ -28,7 +28,7 @@ function COMPLETE(): void {}
 
 // Where the response stands.
 const WAITING = 0; // no head yet
-const HEAD = 1; // head committed; the gateway response resolves in a microtask
+const HEAD = 1; // head committed; the gateway response resolves when the listener returns a whole response, else in a microtask
 const STREAMING = 2; // resolved with a body the consumer pulls
 const DISCARDING = 3; // resolved with whole bytes or no body, or handed back: nothing more goes anywhere
 
@@ -95,6 +95,8 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
   #awaitingCause = false;
   #unwatchSignal: (() => void) | undefined;
   #piped: PipedErrors | undefined;
+  /** Inside the listener's own call: a head committed now is settled when the call returns. */
+  #running = false;
 
   constructor(request: GatewayRequest) {
     this.request = request;
@@ -109,11 +111,18 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    this.#running = true;
     try {
       const result = listener(this.req, this.res, this.next);
       if (isThenable(result)) result.then(undefined, (error: unknown) => this.#fail(error));
     } catch (error) {
       this.#fail(error);
+    }
+    this.#running = false;
+    if (this.#mode === HEAD) {
+      // A response the listener also ended in the call is whole: nothing to wait a microtask for.
+      if (this.#ended) this.#commit();
+      else this.#commitLater();
     }
     // A response that ended during the call has nothing left for the signal to stop, and
     // subscribing costs more than the rest of the exchange; the others must hear the client leave.
@@ -133,6 +142,11 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
     if (this.#mode !== WAITING || this.#settled) return;
     this.#mode = HEAD;
     this.#headers = headers;
+    if (!this.#running) this.#commitLater();
+  }
+
+  /** Commits in a microtask, so that an `end()` right after the head still makes the body whole. */
+  #commitLater(): void {
     // A promise reaction, not queueMicrotask: that one wraps every callback in an AsyncResource (~50 ns).
     RESOLVED.then(() => this.#commit());
   }
