@@ -27,6 +27,25 @@ export async function sendResponse(
   beforeHead?: () => void,
 ): Promise<void> {
   if (sendWhole(res, method, response, beforeHead)) return;
+  await sendStreamed(res, method, response, beforeHead);
+}
+
+/**
+ * What `sendResponse` does once {@link sendWhole} declined the body: streams it by the pull
+ * protocol or, for HEAD and the bodiless statuses, sends the head and finishes it unread. For a
+ * caller that tried `sendWhole` itself, so the response is not checked twice.
+ *
+ * @example
+ * ```ts
+ * if (!sendWhole(res, method, response)) await sendStreamed(res, method, response);
+ * ```
+ */
+export async function sendStreamed(
+  res: ServerResponse,
+  method: string,
+  response: GatewayResponse,
+  beforeHead?: () => void,
+): Promise<void> {
   const { status } = response;
   // sendWhole took every whole body; what is left is a stream (or not a body at all).
   const opened = openBody(response.body) as BodyReader;

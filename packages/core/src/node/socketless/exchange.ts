@@ -19,8 +19,10 @@ import {
 import { HIGH_WATER_MARK, type SocketHost, SocketlessSocket } from "./socket.js";
 
 type Callback = () => void;
-/** The outgoing queue: body chunks, each followed by the write callbacks that wait for it to be taken. */
-/** A queued chunk — a UTF-8 string is kept as written until it must become bytes — or a write callback. */
+/**
+ * The outgoing queue: body chunks, each followed by the write callbacks that wait for it to be
+ * taken. A UTF-8 string is kept as written until it must become bytes.
+ */
 type Entry = Uint8Array | string | Callback;
 
 /** Queued after `end()`'s `finish` callback: the response is complete once the consumer gets past it. */
@@ -28,7 +30,7 @@ function COMPLETE(): void {}
 
 // Where the response stands.
 const WAITING = 0; // no head yet
-const HEAD = 1; // head committed; the gateway response resolves when the listener returns a whole response, else in a microtask
+const HEAD = 1; // head committed; resolves as the listener returns a whole response, else in a microtask
 const STREAMING = 2; // resolved with a body the consumer pulls
 const DISCARDING = 3; // resolved with whole bytes or no body, or handed back: nothing more goes anywhere
 
