@@ -9,7 +9,8 @@
  *
  * Options: --rounds N, --duration S (hello), --body-duration S (echo, stream), --warmup S,
  * --amount N (--cpu), --slow-rounds N, --only name,name, --workloads hello,echo,stream,slow,
- * --doc (also write the report into docs/performance.md).
+ * --doc (also write the report into docs/performance.md), --v8-heap (servers keep V8's own
+ * young-generation sizing instead of bench/lib/processes.mjs's YOUNG_GENERATION).
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ import { checkBars } from "./lib/bars.mjs";
 import { barsTable, describeMachine, preamble, slowTable, workloadTable } from "./lib/markdown.mjs";
 import { measureRounds, measureSlow } from "./lib/measure.mjs";
 import { probe } from "./lib/probe.mjs";
-import { pinning, startLoadWorker, startServer } from "./lib/processes.mjs";
+import { pinning, startLoadWorker, startServer, useV8Heap } from "./lib/processes.mjs";
 import { summarise, summariseSlow } from "./lib/summary.mjs";
 import { workloads } from "./lib/workloads.mjs";
 import { profileTable, topSelfTime } from "./profile.mjs";
@@ -53,6 +54,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     workloads: { type: "string" },
     doc: { type: "boolean", default: false },
+    "v8-heap": { type: "boolean", default: false },
   },
 });
 
@@ -68,6 +70,7 @@ const settings = {
   amount: number(args.amount, Math.round(CPU_AMOUNT[args.workload] / (args.quick ? 5 : 1))),
 };
 const log = (line) => console.error(line);
+if (args["v8-heap"]) useV8Heap();
 const started = Date.now();
 
 log(
@@ -93,7 +96,8 @@ function pick(defaultNames) {
     if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(", ")}`);
     return scenarios.filter((scenario) => names.includes(scenario.name));
   }
-  return scenarios.filter((scenario) => defaultNames(scenario));
+  // A control runs only when named.
+  return scenarios.filter((scenario) => scenario.kind !== "control" && defaultNames(scenario));
 }
 
 function notRunFrom(...results) {

@@ -144,6 +144,24 @@ export const scenarios = [
   },
   { name: "fastify", kind: "baseline", label: "Fastify 5", streams: true, build: ({ host }) => nativeFastify(host) },
 
+  // A control, run only when named (`--only fastify,control:fastify-loaded`): native Fastify in a
+  // process that also loaded Gangway's modules and never calls them. Its requests run the same
+  // code as `fastify`'s, so whatever separates the two is the process, not the path (bench/README.md,
+  // "One young generation for every server").
+  {
+    name: "control:fastify-loaded",
+    kind: "control",
+    label: "Fastify 5, Gangway loaded and unused",
+    baseline: "fastify",
+    streams: true,
+    build: async ({ host }) => {
+      const fastify = await createFastifyApp();
+      await Promise.all([import("@gangway/core"), import("@gangway/fastify")]);
+      await fastify.listen({ host, port: 0 });
+      return fastify.server;
+    },
+  },
+
   // Peers doing what Gangway's paths do
   {
     name: "peer:hono-fetch",

@@ -17,6 +17,30 @@ function hasTaskset() {
   return ["/usr/bin/taskset", "/bin/taskset", "/usr/local/bin/taskset"].some((path) => existsSync(path));
 }
 
+/**
+ * What every scenario's server starts with: a young generation already at the size V8 grows it
+ * to under load (16 MiB semi-spaces, its default maximum on 64-bit machines). Left to V8, each
+ * fresh process starts at 8 MiB and doubles once enough objects have survived its scavenges, and
+ * whether that happens in the first seconds of a run depends on what the process did before,
+ * loading modules included. A process that doubled answers a 64 KiB echo with full mark-compacts
+ * set off by the request buffers' external memory, one that did not with scavenges only: native
+ * Fastify's CPU per echo nearly doubles. Every long-running server ends up doubled, so that is the
+ * size measured (docs/performance.md, "One young generation for every server").
+ */
+export const YOUNG_GENERATION = ["--min-semi-space-size=16", "--max-semi-space-size=16"];
+
+let heapFlags = YOUNG_GENERATION;
+
+/** `--v8-heap`: start servers with V8's own young-generation sizing, to see the difference it makes. */
+export function useV8Heap() {
+  heapFlags = [];
+}
+
+/** The V8 flags servers start with now, for the report. */
+export function serverFlags() {
+  return heapFlags;
+}
+
 function spawnNode(core, args) {
   const [command, argv] =
     core === undefined ? [process.execPath, args] : ["taskset", ["-c", core, process.execPath, ...args]];
@@ -28,7 +52,7 @@ function spawnNode(core, args) {
  * or `{ skipped }` when it could not be built. `nodeArgs` go before the script (`--cpu-prof`).
  */
 export function startServer(name, nodeArgs = []) {
-  const child = spawnNode(pinning?.server, [...nodeArgs, here("server.mjs"), name]);
+  const child = spawnNode(pinning?.server, [...heapFlags, ...nodeArgs, here("server.mjs"), name]);
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
