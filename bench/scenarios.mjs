@@ -30,9 +30,10 @@ async function served(app, host) {
 
 // Each builder loads the framework, and builds its app, before it loads Gangway's adapter — the
 // order an app's own imports give (`import Fastify from "fastify"` above the adapter's import).
-// The order changes how V8 settles on Node's process.nextTick for the whole process: loading
-// @gangway/fastify before Fastify put a fused fromFastify server in a state where every nextTick
-// costs more in 5 runs out of 5, the framework first in none of 12 (docs/performance.md).
+// With V8's own young-generation sizing (--v8-heap) the order changed how V8 settles on Node's
+// process.nextTick for the whole process: loading @gangway/fastify before Fastify put a fused
+// fromFastify server in a state where every nextTick costs more in 5 runs out of 5, the framework
+// first in none of 12; with the young generation fixed, neither order does (docs/performance.md).
 
 async function fromExpressApp(fused) {
   const express = await createExpressApp();
