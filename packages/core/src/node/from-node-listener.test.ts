@@ -478,6 +478,24 @@ describe("fromNodeListener: the response", () => {
     expect(res?.writableFinished).toBe(true);
   });
 
+  it("calls each write's callback once the consumer took its chunk, one named nop included", async () => {
+    const log: string[] = [];
+    const app = fromNodeListener((_req, res) => {
+      res.writeHead(200);
+      res.write("first ", () => log.push("first taken"));
+      // Named like node:http's own no-op, which is skipped, but not empty: the listener's own.
+      res.write("second ", function nop() {
+        log.push("second taken");
+      });
+      res.write("third");
+      res.end();
+    });
+    const response = await app(gatewayRequest());
+    expect(await readAll(response.body)).toBe("first second third");
+    await tick();
+    expect(log).toEqual(["first taken", "second taken"]);
+  });
+
   it("holds a stream piped into res to the consumer's pace", async () => {
     let produced = 0;
     let taken = 0;
