@@ -140,7 +140,8 @@ function writeRaw(_data: unknown, encoding?: unknown, callback?: unknown): boole
  * Whether `callback` is the no-op OutgoingMessage#write() passes down in place of a missing one
  * (`const nop = () => {}` in node:http). Recognised by its name and empty source the first time it
  * comes by, then by identity. An empty function does nothing when called, so taking one of the
- * user's for Node's changes nothing. Not found by writing to a probe message at load: a bare
+ * user's for Node's changes no behaviour; Node's own is then scheduled like any callback, a cost
+ * and no more. Not found by writing to a probe message at load: a bare
  * `OutgoingMessage` with an own `_send` gives node:http's constructors and `write()` a shape they
  * never see otherwise, and every response the process builds after costs more (~50 ns).
  */
