@@ -112,10 +112,16 @@ export function applyResponse(ctx: ParameterizedContext, ready: KoaReadyResponse
     ctx.status = ready.status;
     // Koa's body setter guesses a content-type (a mime lookup) when none is set yet: set the app's
     // own first and it has none to guess. Only for text and bytes — for a null or stream body the
-    // setter drops headers, which therefore come after it — and set again below, in the app's order.
+    // setter drops headers, which therefore come after it. Set under the app's name and as the
+    // loop below would, which then leaves it be: a header set again keeps its place, and Koa's
+    // `ctx.set` costs more than the rest of a small response's headers.
+    let typeSet = false;
     if (headers !== undefined && isWhole(body)) {
-      const type = contentType(headers);
-      if (type !== undefined) ctx.set("Content-Type", String(type));
+      const name = contentTypeName(headers);
+      if (name !== undefined) {
+        ctx.set(name, toKoaValue(headers[name]));
+        typeSet = true;
+      }
     }
     // Koa turns a null body under a status that has content into 204; a 204/205/304 has none anyway.
     ctx.body = body;
@@ -125,10 +131,14 @@ export function applyResponse(ctx: ParameterizedContext, ready: KoaReadyResponse
         const value = headers[name];
         const lower = name.toLowerCase();
         if (value === undefined || HOP_BY_HOP_HEADERS.has(lower)) continue;
+        if (lower === "content-type") {
+          hasType = true;
+          // Set above, to the value of the last content-type named, as this loop would leave it.
+          if (typeSet) continue;
+        }
         if (lower === "set-cookie")
           ctx.append("Set-Cookie", typeof value === "string" ? value : [...(value as string[])]);
-        else ctx.set(name, Array.isArray(value) ? [...value] : String(value));
-        if (lower === "content-type") hasType = true;
+        else ctx.set(name, toKoaValue(value));
       }
     }
     // Koa guesses a content-type for every body; the app chose to send none.
@@ -170,11 +180,21 @@ function isWhole(body: KoaReadyResponse["body"]): body is string | Buffer {
   return typeof body === "string" || Buffer.isBuffer(body);
 }
 
-/** The content-type among `headers` that the loop in applyResponse leaves in place: the last one named. */
-function contentType(headers: OutgoingHeaders): OutgoingHeaders[string] {
-  let type: OutgoingHeaders[string];
-  for (const name of Object.keys(headers)) if (name.toLowerCase() === "content-type") type = headers[name];
+/**
+ * The name of the content-type among `headers` that the loop in applyResponse leaves in place: the
+ * last one named with a value.
+ */
+function contentTypeName(headers: OutgoingHeaders): string | undefined {
+  let type: string | undefined;
+  for (const name of Object.keys(headers)) {
+    if (headers[name] !== undefined && name.toLowerCase() === "content-type") type = name;
+  }
   return type;
+}
+
+/** A header value as `ctx.set` takes it: a copy of a list (Koa maps it), or a string. */
+function toKoaValue(value: OutgoingHeaders[string]): string | string[] {
+  return Array.isArray(value) ? [...value] : String(value);
 }
 
 async function firstChunk(reader: BodyReader): Promise<Uint8Array | null> {

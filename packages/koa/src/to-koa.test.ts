@@ -307,6 +307,37 @@ describe("toKoa: the response, set through Koa", () => {
     expect(response.headers["content-length"]).toBe("15");
   });
 
+  it("sends the app's content-type under the name it gave, the last of two names winning", async () => {
+    const koa = new Koa().use(
+      toKoa((request) =>
+        request.path === "/one"
+          ? { status: 200, headers: { "x-first": "1", "CONTENT-TYPE": "text/x-one" }, body: "<p>a</p>" }
+          : { status: 200, headers: { "Content-Type": "text/x-a", "content-type": ["text/x-b"] }, body: "<p>b</p>" },
+      ),
+    );
+    const origin = await listen(koa);
+    const rawHeadersOf = (path: string) =>
+      new Promise<string[]>((resolve, reject) => {
+        httpRequest(`${origin}${path}`, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.rawHeaders));
+        })
+          .on("error", reject)
+          .end();
+      });
+    // Koa sets the length with the body, after the type: the wire keeps that order.
+    const one = await rawHeadersOf("/one");
+    expect(one.filter((_, index) => index % 2 === 0).slice(0, 3)).toEqual([
+      "CONTENT-TYPE",
+      "Content-Length",
+      "x-first",
+    ]);
+    expect(one[1]).toBe("text/x-one");
+    const two = await rawHeadersOf("/two");
+    const types = two.flatMap((value, index) => (two[index - 1]?.toLowerCase() === "content-type" ? [value] : []));
+    expect([two[0], types]).toEqual(["content-type", ["text/x-b"]]);
+  });
+
   it("sends text by its UTF-8 length under the app's type, and refuses a content-length that disagrees", async () => {
     const errors: unknown[] = [];
     const koa = new Koa().use(

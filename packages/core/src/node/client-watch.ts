@@ -61,15 +61,18 @@ export class ClientWatch implements SignalSource {
     return this.gone;
   }
 
-  /** The request's signal, made on the first call (a function, to hand to `defineLazySignal`). */
-  readonly signal = (): AbortSignal => {
+  /**
+   * The request's signal, made on the first call. A method, not a bound function: one closure per
+   * response costs every request, and `defineLazySignal` calls it on the watch itself.
+   */
+  signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.gone) this.#controller.abort();
       else this.#listen();
     }
     return this.#controller.signal;
-  };
+  }
 
   /** Calls `listener` once if the client goes away (at once if it has) while watched, without making the signal. */
   onAbort(listener: () => void): () => void {
