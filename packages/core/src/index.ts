@@ -42,7 +42,7 @@ export {
   toNodeListener,
 } from "./node/to-node-listener.js";
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
-export { ClientWatch, watchClient } from "./node/client-watch.js";
+export { ClientWatch, hasClientLeft, watchClient } from "./node/client-watch.js";
 export {
   announceClose,
   DRAIN_BYTES,
@@ -56,6 +56,7 @@ export { toHeadError } from "./node/head-error.js";
 export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";
 export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
 export { fromReadable, toReadableIterator } from "./node/readable-iterator.js";
+export { takeReadable } from "./node/take-readable.js";
 
 // Testing
 export { type InjectOptions, type InjectResponse, inject } from "./inject.js";

@@ -28,6 +28,16 @@ export class OnceBody implements RequestBody {
     this.#used = true;
     return this.#open();
   }
+
+  /**
+   * Marks the body read without opening it, for a subclass that hands its source over whole; `false`
+   * (and nothing changes) when it was read already.
+   */
+  protected claim(): boolean {
+    if (this.#used) return false;
+    this.#used = true;
+    return true;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from "node:http";
+import type { Readable } from "node:stream";
 import {
   type BodyReader,
   checkResponse,
@@ -7,8 +8,10 @@ import {
   discardBody,
   GatewayError,
   type GatewayResponse,
+  hasClientLeft,
   isBodiless,
   openBody,
+  takeReadable,
   toNodeHeaders,
 } from "@gangway/core";
 import type { FastifyReply } from "fastify";
@@ -114,6 +117,13 @@ export async function sendReply(
     reply.send();
     return;
   }
+  if (declared === -1 && method !== "HEAD") {
+    const stream = takeReadable(response.body);
+    if (stream !== undefined) {
+      sendReadable(reply, status, statusText, headers, stream, beforeHead);
+      return;
+    }
+  }
   const opened = openBody(response.body) as BodyReader;
   if (method === "HEAD") {
     // A streamed body is finished unread for HEAD (rule 17); its length is unknown, as for GET.
@@ -144,6 +154,41 @@ export async function sendReply(
     setReason();
   };
   reply.send(new BodyStream(opened, declared, { onCommit, onAbandon: undo, onFail }));
+}
+
+/**
+ * A Node stream that is the body byte for byte ({@link takeReadable}) goes to Fastify as it is, as
+ * a native route's stream does: Fastify pipes it, sends the head with its first chunk (rule 19),
+ * answers a failure before that with its error handler, destroys the response on one after
+ * (rule 24), and destroys the stream when the client goes away (rule 21). What {@link BodyStream}
+ * adds around a body is kept by one listener: a failure before the first chunk takes the app's head
+ * back off the reply first, and one after goes to the error path as `reportLate` (rule 27) unless
+ * the client left (rule 26).
+ */
+function sendReadable(
+  reply: FastifyReply,
+  status: number,
+  statusText: string | undefined,
+  headers: NodeHeaders,
+  stream: Readable,
+  beforeHead: (() => void) | undefined,
+): void {
+  const res = reply.raw;
+  const reason = res.statusMessage;
+  const undo = applyHead(reply, status, headers);
+  // Nothing is sent before the first chunk, so what beforeHead sets still goes out with the head.
+  beforeHead?.();
+  setStatusText(reply, statusText);
+  // Added before Fastify's own (reply.send below), so it runs first.
+  stream.on("error", (error) => {
+    if (!res.headersSent) {
+      undo();
+      res.statusMessage = reason;
+    } else if (!hasClientLeft(res)) {
+      reportLate(reply, error);
+    }
+  });
+  reply.send(stream);
 }
 
 function setStatusText(reply: FastifyReply, statusText: string | undefined): void {

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { type GatewayApp, GatewayError, json, pass, readText, text } from "@gangway/core";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
@@ -308,28 +309,41 @@ describe("toFastify", () => {
     expect(GatewayError.is(seen[1], "GW_ERR_CONTENT_LENGTH_MISMATCH")).toBe(true);
   });
 
-  it("answers a body that fails before its first chunk from the error handler, without the app's headers", async () => {
-    const fastify = Fastify();
-    fastify.setErrorHandler((error: Error, _request, reply) => reply.code(500).send(`handled: ${error.message}`));
-    fastify.register(
-      toFastify(() => ({
-        status: 200,
-        statusText: "Fine",
-        headers: { "x-app": "1", "set-cookie": "app=1" },
-        body: (async function* () {
-          yield new Uint8Array(0);
-          throw new Error("early");
-        })(),
-      })),
-    );
-    const client = await listen(fastify);
-    const response = await client.send({ url: "/" });
-    expect(response.status).toBe(500);
-    expect(response.statusText).toBe("Internal Server Error");
-    expect(response.headers["x-app"]).toBeUndefined();
-    expect(response.headers["set-cookie"]).toBeUndefined();
-    expect(await response.text()).toBe("handled: early");
-  });
+  // A Node stream goes to Fastify as it is (takeReadable), an async generator through a BodyStream.
+  const failingEarly = {
+    "an async generator": () =>
+      (async function* () {
+        yield new Uint8Array(0);
+        throw new Error("early");
+      })(),
+    "a Node Readable": () =>
+      new Readable({
+        read() {
+          setImmediate(() => this.destroy(new Error("early")));
+        },
+      }),
+  };
+  for (const [kind, makeBody] of Object.entries(failingEarly)) {
+    it(`answers ${kind} body that fails before its first chunk from the error handler, without the app's head`, async () => {
+      const fastify = Fastify();
+      fastify.setErrorHandler((error: Error, _request, reply) => reply.code(500).send(`handled: ${error.message}`));
+      fastify.register(
+        toFastify(() => ({
+          status: 200,
+          statusText: "Fine",
+          headers: { "x-app": "1", "set-cookie": "app=1" },
+          body: makeBody(),
+        })),
+      );
+      const client = await listen(fastify);
+      const response = await client.send({ url: "/" });
+      expect(response.status).toBe(500);
+      expect(response.statusText).toBe("Internal Server Error");
+      expect(response.headers["x-app"]).toBeUndefined();
+      expect(response.headers["set-cookie"]).toBeUndefined();
+      expect(await response.text()).toBe("handled: early");
+    });
+  }
 
   it("cuts a body that fails after commit short and hands the error to onError hooks and the error handler once", async () => {
     const hooked: string[] = [];

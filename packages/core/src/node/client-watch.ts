@@ -28,6 +28,13 @@ export function watchClient(res: ServerResponse): ClientWatch {
 /**
  * Whether `res` closed before it finished: the client went away. Node marks a response destroyed
  * before its `close`, so this needs no listener.
+ *
+ * @example
+ * ```ts
+ * stream.on("error", (error) => {
+ *   if (!hasClientLeft(res)) report(error); // a disconnect is not the app's fault (rule 26)
+ * });
+ * ```
  */
 export function hasClientLeft(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { OnceBody } from "../request-body.js";
 
 type Step = IteratorResult<Uint8Array, undefined>;
@@ -87,5 +87,38 @@ function prematureClose(): Error {
  * ```
  */
 export function fromReadable(stream: Readable): OnceBody {
-  return new OnceBody(() => toReadableIterator(stream), stream);
+  return new ReadableBody(stream);
+}
+
+/**
+ * {@link fromReadable}'s body: the stream yields exactly the body's bytes, so a host that pipes
+ * streams itself may take the stream over whole ({@link takeReadable}).
+ */
+export class ReadableBody extends OnceBody {
+  readonly #stream: Readable;
+
+  constructor(stream: Readable) {
+    super(() => toReadableIterator(stream), stream);
+    this.#stream = stream;
+  }
+
+  /** The stream, unread and from now on the taker's, or `undefined` if it was read or cannot be piped. */
+  takeStream(): Readable | undefined {
+    return isPipeable(this.#stream) && this.claim() ? this.#stream : undefined;
+  }
+}
+
+/**
+ * Whether `value` is a Node stream a host may pipe as a body as it is: bytes (no object mode, no
+ * decoding to strings), not destroyed or failed, and nobody else reading it as it flows.
+ */
+export function isPipeable(value: unknown): value is Readable {
+  return (
+    value instanceof Readable &&
+    !value.readableObjectMode &&
+    value.readableEncoding === null &&
+    !value.destroyed &&
+    value.errored === null &&
+    value.readableFlowing !== true
+  );
 }

@@ -1,0 +1,31 @@
+import type { Readable } from "node:stream";
+import type { ResponseBody } from "../types.js";
+import { isPipeable, ReadableBody } from "./readable-iterator.js";
+
+/**
+ * The Node stream that yields exactly a response body's bytes, for a host that sends streams
+ * itself (Fastify's `reply.send(stream)`, Koa's `ctx.body = stream`): the host pipes it as it
+ * pipes a native route's stream, with no {@link openBody} reader and no second stream per chunk.
+ *
+ * - A byte-mode Node `Readable` (a file stream, an upstream `IncomingMessage`) is the stream
+ *   itself.
+ * - A request body made by {@link fromReadable} (the request's own stream, streamed back) hands
+ *   over that stream, unread; the body counts as read from then on (rule 10).
+ * - Anything else — an async iterable, a `ReadableStream`, a stream in object mode or decoding to
+ *   strings, one already flowing, destroyed or failed — is `undefined`, and the body stays as it was.
+ *
+ * The taker owns the rest of the body's rules: it sends nothing before the first chunk (the head
+ * goes out with it, rule 19), cuts the connection on a failure after that (rule 24) and destroys
+ * the stream when the client goes away (rule 21). A declared `content-length` is not enforced on
+ * the stream: take only a body whose response declares none.
+ *
+ * @example
+ * ```ts
+ * const stream = takeReadable(response.body);
+ * if (stream !== undefined) reply.send(stream);
+ * ```
+ */
+export function takeReadable(body: ResponseBody | undefined): Readable | undefined {
+  if (body instanceof ReadableBody) return body.takeStream();
+  return isPipeable(body) ? body : undefined;
+}
