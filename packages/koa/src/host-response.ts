@@ -8,6 +8,7 @@ import {
   HOP_BY_HOP_HEADERS,
   type OutgoingHeaders,
   openBody,
+  takeReadable,
 } from "@gangway/core";
 import type { ParameterizedContext } from "koa";
 import { BodyStream } from "./body-stream.js";
@@ -54,6 +55,11 @@ export function readyResponse(response: GatewayResponse, method: string): KoaRea
     if (!noContent) ready.body = response.body;
     return ready;
   }
+  // A Node stream that is the body byte for byte goes to Koa as it is, as a native `ctx.body =
+  // stream`: Koa pipes it, with no reader and no second stream per chunk. Only without a declared
+  // length, which BodyStream holds the body to (rule 18).
+  const stream = declared === -1 && !noContent && method !== "HEAD" ? takeReadable(response.body) : undefined;
+  if (stream !== undefined) return readyReadable(ready, stream);
   const opened = openBody(response.body);
   if (opened === null || opened instanceof Uint8Array) {
     const bytes =
@@ -92,6 +98,43 @@ async function readyStream(
     ready.body = first === null ? EMPTY : new BodyStream(first, opened, declared);
   }
   return ready;
+}
+
+/**
+ * The commit point of a Node stream (rule 19) without reading from it: its first bytes arrived, it
+ * ended, or it failed — then the rejection goes up Koa's chain as any failure before commit does.
+ * (An empty stream needs nothing more: Node frames a response ended without a write as empty.)
+ */
+async function readyReadable(ready: KoaReadyResponse, stream: Readable): Promise<KoaReadyResponse> {
+  await whenReadable(stream);
+  ready.body = stream;
+  return ready;
+}
+
+/**
+ * Resolves once `stream` holds data or its end, without taking any; rejects with its error, or
+ * `ERR_STREAM_PREMATURE_CLOSE` if it closes first. The 'readable' listener leaves the stream
+ * paused; Koa's pipe resumes it (Node switches a stream from 'readable' to flowing for a pipe).
+ * The 'error' listener stays: Koa listens only once it pipes, after the middleware chain, and an
+ * error in between would otherwise be thrown as uncaught. Koa's pipeline still gets every error.
+ */
+function whenReadable(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      stream.off("readable", onReady).off("end", onReady).off("close", onClose);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = () => settle();
+    const onClose = () => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    stream.on("error", settle);
+    // Already holding data or at its end: 'readable' and 'end' may not come again.
+    if (stream.readableLength > 0 || stream.readableEnded) settle();
+    else stream.on("readable", onReady).on("end", onReady).on("close", onClose);
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PassThrough, Readable } from "node:stream";
 import { type GatewayApp, GatewayError, type GatewayRequest, json, pass, readText, text } from "@gangway/core";
 import Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -204,6 +205,79 @@ describe("toKoa: fall-through and errors", () => {
     expect(response.status).toBe(503);
     expect(response.body).toBe("handled upstream");
     expect(caught).toBe(boom);
+  });
+
+  // A Node stream goes to Koa as it is (takeReadable), an async generator through a BodyStream.
+  for (const [kind, makeBody] of [
+    [
+      "an async generator",
+      (error: Error) =>
+        (async function* () {
+          yield new Uint8Array(0);
+          throw error;
+        })(),
+    ],
+    [
+      "a Node Readable",
+      (error: Error) =>
+        new Readable({
+          read() {
+            setImmediate(() => this.destroy(error));
+          },
+        }),
+    ],
+  ] as const) {
+    it(`throws ${kind} body failing before its first chunk into Koa's chain, with none of the app's head`, async () => {
+      const early = new Error("early");
+      let caught: unknown;
+      const koa = new Koa().use(async (ctx, next) => {
+        try {
+          await next();
+        } catch (error) {
+          caught = error;
+          ctx.status = 503;
+          ctx.body = "handled upstream";
+        }
+      });
+      koa.use(toKoa(() => ({ status: 200, statusText: "Fine", headers: { "x-app": "1" }, body: makeBody(early) })));
+      const response = await get(`${await listen(koa)}/`);
+      expect(response.status).toBe(503);
+      expect(response.reason).toBe("Service Unavailable");
+      expect(response.headers["x-app"]).toBeUndefined();
+      expect(response.body).toBe("handled upstream");
+      expect(caught).toBe(early);
+    });
+  }
+
+  it("pipes a Node Readable body as it is: chunked as it arrives, an empty one framed as empty", async () => {
+    const koa = new Koa();
+    koa.use(
+      toKoa((request) => {
+        if (request.path === "/empty")
+          return { status: 200, headers: { "x-app": "1" }, body: Readable.from([], { objectMode: false }) };
+        if (request.path === "/echo")
+          return { status: 200, headers: { "content-type": "application/octet-stream" }, body: request.body };
+        const stream = new PassThrough();
+        stream.write("first ");
+        setTimeout(() => stream.end("last"), 20);
+        return { status: 201, statusText: "Made", headers: { "content-type": "text/plain" }, body: stream };
+      }),
+    );
+    const origin = await listen(koa);
+    const streamed = await get(`${origin}/stream`);
+    expect([streamed.status, streamed.reason, streamed.body]).toEqual([201, "Made", "first last"]);
+    expect(streamed.headers["transfer-encoding"]).toBe("chunked");
+    expect(streamed.headers["content-type"]).toBe("text/plain");
+    const empty = await get(`${origin}/empty`);
+    expect([empty.status, empty.body, empty.headers["content-length"], empty.headers["x-app"]]).toEqual([
+      200,
+      "",
+      "0",
+      "1",
+    ]);
+    const upload = Buffer.alloc(200_000, 7);
+    const echoed = await fetch(`${origin}/echo`, { method: "POST", body: upload });
+    expect(Buffer.from(await echoed.arrayBuffer()).equals(upload)).toBe(true);
   });
 
   it("reaches app.on('error') when nothing catches it, with Koa's own 500", async () => {
