@@ -1,4 +1,6 @@
+import { Readable } from "node:stream";
 import { GatewayError } from "./errors.js";
+import { toReadableIterator } from "./node/readable-iterator.js";
 import { isReadableStream, streamIterator } from "./request-body.js";
 import type { ResponseBody } from "./types.js";
 
@@ -15,10 +17,13 @@ export interface BodyReader {
 
 class IteratorReader implements BodyReader {
   #iterator: AsyncIterator<unknown>;
+  /** A Node stream read through core's iterator, which finishing destroys. */
+  readonly #stream: Readable | undefined;
   finished = false;
 
-  constructor(iterator: AsyncIterator<unknown>) {
+  constructor(iterator: AsyncIterator<unknown>, stream?: Readable) {
     this.#iterator = iterator;
+    this.#stream = stream;
   }
 
   // A `then()` on the source's own promise rather than an async method: one promise and one turn
@@ -58,6 +63,9 @@ class IteratorReader implements BodyReader {
   async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    // At once, even with a read pending: Node's own iterator, an async generator, would queue its
+    // return() behind a read that may never settle (a stream with nothing to send yet).
+    this.#stream?.destroy();
     try {
       await this.#iterator.return?.();
     } catch {
@@ -82,6 +90,8 @@ export function openBody(body: ResponseBody | undefined): Uint8Array | BodyReade
   if (typeof body === "string") return Buffer.from(body);
   if (body instanceof Uint8Array) return body;
   if (isReadableStream(body)) return new IteratorReader(streamIterator(body));
+  // A Node stream through core's iterator (no async generator per body), finished by destroy().
+  if (body instanceof Readable) return new IteratorReader(toReadableIterator(body), body);
   if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
     return new IteratorReader((body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]());
   }

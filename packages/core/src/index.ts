@@ -56,7 +56,7 @@ export { toHeadError } from "./node/head-error.js";
 export { closeConnection, declaredLength, sendResponse, sendWhole, toNodeHeaders } from "./node/send-response.js";
 export { hasBody, splitTarget, toGatewayRequest } from "./node/to-gateway-request.js";
 export { fromReadable, toReadableIterator } from "./node/readable-iterator.js";
-export { takeReadable } from "./node/take-readable.js";
+export { takeReadable, whenReadable } from "./node/take-readable.js";
 
 // Testing
 export { type InjectOptions, type InjectResponse, inject } from "./inject.js";

@@ -116,13 +116,23 @@ export async function inject(app: GatewayApp, options: InjectOptions = {}): Prom
   } else {
     // Commit point (rule 19): an error before the first non-empty chunk rejects the call itself.
     reader = opened;
-    first = await reader.read();
-    while (first !== null && first.byteLength === 0) first = await reader.read();
-    if (first === null) reader = null;
-    else if (options.signal?.aborted) {
+    // A client that leaves while the body has nothing to send yet finishes it (rule 21).
+    const finishOnAbort = () => void opened.finish();
+    options.signal?.addEventListener("abort", finishOnAbort, { once: true });
+    try {
+      first = await reader.read();
+      while (first !== null && first.byteLength === 0) first = await reader.read();
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw error;
+    } finally {
+      options.signal?.removeEventListener("abort", finishOnAbort);
+    }
+    if (options.signal?.aborted) {
       await reader.finish();
       throw options.signal.reason;
     }
+    if (first === null) reader = null;
   }
   const out = toResponseHeaders(response.headers);
   const noContent = response.status < 200 || response.status === 204 || response.status === 304;

@@ -8,7 +8,9 @@ import {
   HOP_BY_HOP_HEADERS,
   type OutgoingHeaders,
   openBody,
+  type SignalSource,
   takeReadable,
+  whenReadable,
 } from "@gangway/core";
 import type { ParameterizedContext } from "koa";
 import { BodyStream } from "./body-stream.js";
@@ -29,13 +31,19 @@ const EMPTY = Buffer.alloc(0);
  * a body that will not be sent (HEAD, 204/205/304) is finished unread. Text stays a string. Everything that can go
  * wrong before commit throws here, while Koa could still answer with an error. A response whose
  * body is bytes (or none) is ready at once, without a promise; only a stream needs awaiting.
+ * Given the `client` watch, a body still waiting for its first chunk when the client goes away is
+ * finished (rule 21), and the wait rejects.
  *
  * @example
  * ```ts
  * applyResponse(ctx, await readyResponse(await app(request), ctx.method));
  * ```
  */
-export function readyResponse(response: GatewayResponse, method: string): KoaReadyResponse | Promise<KoaReadyResponse> {
+export function readyResponse(
+  response: GatewayResponse,
+  method: string,
+  client?: Pick<SignalSource, "onAbort">,
+): KoaReadyResponse | Promise<KoaReadyResponse> {
   const { status, statusText, headers } = response;
   // Koa can only send final responses; interim ones are the server's (rule 14).
   if (status < 200) throw new GatewayError("GW_ERR_INVALID_STATUS", `${status} is not a final status`);
@@ -59,7 +67,7 @@ export function readyResponse(response: GatewayResponse, method: string): KoaRea
   // stream`: Koa pipes it, with no reader and no second stream per chunk. Only without a declared
   // length, which BodyStream holds the body to (rule 18).
   const stream = declared === -1 && !noContent && method !== "HEAD" ? takeReadable(response.body) : undefined;
-  if (stream !== undefined) return readyReadable(ready, stream);
+  if (stream !== undefined) return readyReadable(ready, stream, client);
   const opened = openBody(response.body);
   if (opened === null || opened instanceof Uint8Array) {
     const bytes =
@@ -75,7 +83,7 @@ export function readyResponse(response: GatewayResponse, method: string): KoaRea
     if (!noContent) ready.body = bytes;
     return ready;
   }
-  return readyStream(ready, opened, declared, noContent, method);
+  return readyStream(ready, opened, declared, noContent, method, client);
 }
 
 async function readyStream(
@@ -84,6 +92,7 @@ async function readyStream(
   declared: number,
   noContent: boolean,
   method: string,
+  client: Pick<SignalSource, "onAbort"> | undefined,
 ): Promise<KoaReadyResponse> {
   if (noContent) {
     await opened.finish();
@@ -91,7 +100,14 @@ async function readyStream(
     // Koa ends a HEAD response without reading its body and destroys the stream: finished unread.
     ready.body = new BodyStream(null, opened, -1);
   } else {
-    const first = await firstChunk(opened);
+    // A client that leaves while the body has nothing to send yet finishes it (rule 21).
+    const stop = client?.onAbort(() => void opened.finish());
+    let first: Uint8Array | null;
+    try {
+      first = await firstChunk(opened);
+    } finally {
+      stop?.();
+    }
     if (first === null && declared > 0) {
       throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body empty`);
     }
@@ -103,38 +119,28 @@ async function readyStream(
 /**
  * The commit point of a Node stream (rule 19) without reading from it: its first bytes arrived, it
  * ended, or it failed — then the rejection goes up Koa's chain as any failure before commit does.
- * (An empty stream needs nothing more: Node frames a response ended without a write as empty.)
  */
-async function readyReadable(ready: KoaReadyResponse, stream: Readable): Promise<KoaReadyResponse> {
-  await whenReadable(stream);
-  ready.body = stream;
+async function readyReadable(
+  ready: KoaReadyResponse,
+  stream: Readable,
+  client: Pick<SignalSource, "onAbort"> | undefined,
+): Promise<KoaReadyResponse> {
+  // A client that leaves while the stream has nothing to send yet finishes it (rule 21).
+  const stop = client?.onAbort(() => stream.destroy());
+  try {
+    await whenReadable(stream);
+  } finally {
+    stop?.();
+  }
+  if (stream.readableLength > 0) {
+    ready.body = stream;
+  } else {
+    // At its end: an empty body, as a reader's first `null` makes it (fromKoa's pipe would wait
+    // for an 'end' that has been). The read lets a stream at its end emit 'end'.
+    stream.read();
+    ready.body = EMPTY;
+  }
   return ready;
-}
-
-/**
- * Resolves once `stream` holds data or its end, without taking any; rejects with its error, or
- * `ERR_STREAM_PREMATURE_CLOSE` if it closes first. The 'readable' listener leaves the stream
- * paused; Koa's pipe resumes it (Node switches a stream from 'readable' to flowing for a pipe).
- * The 'error' listener stays: Koa listens only once it pipes, after the middleware chain, and an
- * error in between would otherwise be thrown as uncaught. Koa's pipeline still gets every error.
- */
-function whenReadable(stream: Readable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      stream.off("readable", onReady).off("end", onReady).off("close", onClose);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const onReady = () => settle();
-    const onClose = () => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
-    stream.on("error", settle);
-    // Already holding data or at its end: 'readable' and 'end' may not come again.
-    if (stream.readableLength > 0 || stream.readableEnded) settle();
-    else stream.on("readable", onReady).on("end", onReady).on("close", onClose);
-  });
 }
 
 /**

@@ -82,7 +82,7 @@ export function toKoa(app: GatewayApp, options: ToKoaOptions = {}): Middleware {
         passed = true;
         await discardBody(response.body);
       } else {
-        const ready = readyResponse(response, ctx.method);
+        const ready = readyResponse(response, ctx.method, client);
         applyResponse(ctx, isThenable(ready) ? await ready : ready);
       }
     } catch (error) {

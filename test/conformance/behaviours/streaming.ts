@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import { type GatewayApp, text } from "@gangway/core";
 import { expect, it } from "vitest";
 import { sleep } from "../../helpers/wait.js";
@@ -161,5 +162,24 @@ export const behaviour: Behaviour = ({ start, path }) => {
     for (const kind of Object.keys(kinds)) {
       expect(await (await client.send({ url: `/${kind}` })).text()).toBe(`kind:${kind}`);
     }
+  });
+
+  // A Node stream can go to the host whole (takeReadable): its framing must not change.
+  it("sends a Node Readable as it arrives, and an empty one framed as empty (content-length: 0)", async () => {
+    const client = await start((request) => {
+      if (request.path === "/empty") return { status: 200, body: new PassThrough().end() };
+      const stream = new PassThrough();
+      stream.write("node:");
+      setTimeout(() => stream.end("readable"), 20);
+      return { status: 200, headers: { "content-type": "text/plain" }, body: stream };
+    });
+    const streamed = await client.send({ url: "/stream" });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers["content-length"]).toBeUndefined();
+    expect(await streamed.text()).toBe("node:readable");
+    const empty = await client.send({ url: "/empty" });
+    expect(empty.status).toBe(200);
+    expect(empty.headers["content-length"]).toBe("0");
+    expect(await empty.text()).toBe("");
   });
 };

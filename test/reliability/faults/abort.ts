@@ -161,6 +161,38 @@ export const fault: Fault = (context) => {
     });
   }
 
+  test("a client leaving before a Node Readable's first chunk finishes it exactly once", async () => {
+    let finished = 0;
+    const asked = latch();
+    const client = await start(() => ({
+      status: 200,
+      // Nothing to send yet: the head waits for the first chunk (rule 19), which never comes.
+      body: new Readable({
+        read() {
+          asked.resolve();
+        },
+        destroy(error, callback) {
+          finished++;
+          callback(error);
+        },
+      }),
+    }));
+    const controller = new AbortController();
+    const sent = client.send({ url: "/silent", signal: controller.signal }).then(
+      () => "answered",
+      () => "rejected",
+    );
+    await asked.promise;
+    await sleep(20);
+    controller.abort();
+    expect(await sent).toBe("rejected");
+    await waitFor(() => finished > 0, "the body finished");
+    await sleep(50);
+    expect(finished).toBe(1);
+    await socketsReleased(context);
+    await expectReported(null);
+  });
+
   test("request.signal still aborts when the client leaves after a garbage collection", async () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     expect(gc, "run with --expose-gc").toBeTypeOf("function");

@@ -149,12 +149,17 @@ async function toResponse(response: GatewayResponse, method: string, signal: Abo
  */
 async function toStream(reader: BodyReader, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | null> {
   let first: Uint8Array | null;
+  // A client that leaves while the body has nothing to send yet finishes it (rule 21).
+  const finishOnAbort = () => void reader.finish();
+  signal.addEventListener("abort", finishOnAbort, { once: true });
   try {
     do first = await reader.read();
     while (first !== null && first.byteLength === 0);
   } catch (error) {
     await reader.finish();
-    throw error;
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    signal.removeEventListener("abort", finishOnAbort);
   }
   if (first === null) return null;
   let held: Uint8Array | null = first;

@@ -1,10 +1,13 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { type BodyReader, openBody } from "../body-reader.js";
 import { checkResponse, isBodiless } from "../check-response.js";
 import { GatewayError } from "../errors.js";
 import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 import type { GatewayResponse, OutgoingHeaders } from "../types.js";
 import { toHeadError } from "./head-error.js";
+import { ReadableBody } from "./readable-iterator.js";
+import { takeReadable, whenReadable } from "./take-readable.js";
 
 /**
  * Writes a gateway response to a Node `ServerResponse` by the rules of the spec: the commit point
@@ -47,6 +50,17 @@ export async function sendStreamed(
   beforeHead?: () => void,
 ): Promise<void> {
   const { status } = response;
+  if (!isBodiless(status, method)) {
+    // A Node stream that is the body byte for byte is piped, as a native handler pipes one: no
+    // reader and no promise per chunk. Not with a declared length, which the loop holds it to.
+    const headers = toNodeHeaders(response.headers, -1);
+    if (declaredLength(headers) === -1) {
+      // The request's own stream stays the server's when the client leaves, as the reader leaves it.
+      const own = !(response.body instanceof ReadableBody);
+      const stream = takeReadable(response.body);
+      if (stream !== undefined) return pipeBody(res, response, headers, stream, own, beforeHead);
+    }
+  }
   // sendWhole took every whole body; what is left is a stream (or not a body at all).
   const opened = openBody(response.body) as BodyReader;
   if (isBodiless(status, method)) {
@@ -176,6 +190,85 @@ async function sendStream(
     if (watchingDrain) res.off("drain", resume);
     await reader.finish();
   }
+}
+
+/**
+ * Sends a Node stream taken whole ({@link takeReadable}) as it flows, keeping what the loop keeps:
+ * nothing goes out before the stream holds data or its end (rule 19), an empty one is framed as
+ * empty, a failure after commit closes the connection (rule 24) and rejects, and the stream is
+ * finished on every other way out (rule 21) when it is the app's: destroyed when the client leaves
+ * or the head is refused. The request's own stream is left to the server, as the reader leaves it,
+ * which decides what happens to the unread rest.
+ */
+async function pipeBody(
+  res: ServerResponse,
+  response: GatewayResponse,
+  headers: OutgoingHttpHeaders,
+  stream: Readable,
+  own: boolean,
+  beforeHead: (() => void) | undefined,
+): Promise<void> {
+  const finish = () => {
+    if (own) stream.destroy();
+  };
+  res.once("close", finish);
+  try {
+    await whenReadable(stream);
+  } catch (error) {
+    // The client left first: what failed is a consequence (rule 26), as the loop's finished read.
+    if (res.destroyed) return;
+    throw error;
+  } finally {
+    res.off("close", finish);
+  }
+  if (res.destroyed) return finish();
+  const empty = stream.readableLength === 0;
+  try {
+    beforeHead?.();
+    writeHead(res, response.status, response.statusText, empty ? toNodeHeaders(headers, 0) : headers);
+  } catch (error) {
+    finish();
+    throw error;
+  }
+  if (empty) {
+    // At its end: the read lets it emit 'end', as a drained stream does.
+    stream.read();
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const stop = () => {
+      stream.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+      res.off("drain", onDrain).off("close", onGone);
+    };
+    // Node's pipe(), less its bookkeeping and its 'pipe' event, which would tell a fused listener
+    // around this response that a host framework piped a body into it (watchPipedErrors).
+    const onData = (chunk: Buffer) => {
+      if (!res.write(chunk)) stream.pause();
+    };
+    const onDrain = () => stream.resume();
+    const onEnd = () => {
+      stop();
+      if (!res.destroyed) res.end();
+      resolve();
+    };
+    const onError = (error: unknown) => {
+      stop();
+      closeConnection(res);
+      reject(GatewayError.is(error) ? error : new GatewayError("GW_ERR_RESPONSE_ABORTED", undefined, { cause: error }));
+    };
+    // Closed before its end without an error: cut short, as a failure is.
+    const onClose = () => onError(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    const onGone = () => {
+      stop();
+      finish();
+      resolve();
+    };
+    stream.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+    res.on("drain", onDrain).on("close", onGone);
+    // The wait for the first chunk left the stream paused.
+    stream.resume();
+  });
 }
 
 /**

@@ -29,3 +29,36 @@ export function takeReadable(body: ResponseBody | undefined): Readable | undefin
   if (body instanceof ReadableBody) return body.takeStream();
   return isPipeable(body) ? body : undefined;
 }
+
+/**
+ * Resolves once `stream` holds data or its end, without taking any: a taken stream's commit point
+ * (rule 19). Rejects with the stream's error, or `ERR_STREAM_PREMATURE_CLOSE` if it closes first.
+ * The 'readable' listener it adds for the wait leaves the stream paused; a `pipe()` resumes it (Node
+ * switches a stream from 'readable' to flowing for a pipe). Its 'error' listener stays: a host such
+ * as Koa listens only once it pipes, and an error in between would otherwise be thrown as uncaught.
+ * Whoever pipes the stream still gets every error.
+ *
+ * @example
+ * ```ts
+ * await whenReadable(stream); // rejects: answer the error, nothing was sent
+ * ctx.body = stream;
+ * ```
+ */
+export function whenReadable(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      stream.off("readable", onReady).off("end", onReady).off("close", onClose);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = () => settle();
+    const onClose = () => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    stream.on("error", settle);
+    // Already holding data or at its end: 'readable' and 'end' may not come again.
+    if (stream.readableLength > 0 || stream.readableEnded) settle();
+    else stream.on("readable", onReady).on("end", onReady).on("close", onClose);
+  });
+}
