@@ -211,15 +211,18 @@ async function pipeBody(
   const finish = () => {
     if (own) stream.destroy();
   };
-  res.once("close", finish);
-  try {
-    await whenReadable(stream);
-  } catch (error) {
-    // The client left first: what failed is a consequence (rule 26), as the loop's finished read.
-    if (res.destroyed) return;
-    throw error;
-  } finally {
-    res.off("close", finish);
+  // An upload streamed back usually holds its first bytes already: then there is nothing to wait for.
+  if (stream.readableLength === 0) {
+    res.once("close", finish);
+    try {
+      await whenReadable(stream);
+    } catch (error) {
+      // The client left first: what failed is a consequence (rule 26), as the loop's finished read.
+      if (res.destroyed) return;
+      throw error;
+    } finally {
+      res.off("close", finish);
+    }
   }
   if (res.destroyed) return finish();
   const empty = stream.readableLength === 0;
