@@ -113,6 +113,12 @@ export async function discardBody(body: ResponseBody | undefined): Promise<void>
     await body.cancel().catch(() => {});
     return;
   }
+  // Destroyed directly: Node's own iterator is an async generator, and return() on one never started
+  // ends it without running the cleanup that would destroy the stream.
+  if (body instanceof Readable) {
+    body.destroy();
+    return;
+  }
   const iterable = body as Partial<AsyncIterable<unknown>>;
   if (typeof iterable[Symbol.asyncIterator] === "function") {
     try {

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import {
   type BodyReader,
+  discardBody,
   endConnection,
   GatewayError,
   type GatewayResponse,
@@ -43,6 +44,20 @@ export function readyResponse(
   response: GatewayResponse,
   method: string,
   client?: Pick<SignalSource, "onAbort">,
+): KoaReadyResponse | Promise<KoaReadyResponse> {
+  try {
+    return toReady(response, method, client);
+  } catch (error) {
+    // Refused before commit: a body not yet opened is finished unsent (rule 21).
+    discardBody(response.body).catch(() => {});
+    throw error;
+  }
+}
+
+function toReady(
+  response: GatewayResponse,
+  method: string,
+  client: Pick<SignalSource, "onAbort"> | undefined,
 ): KoaReadyResponse | Promise<KoaReadyResponse> {
   const { status, statusText, headers } = response;
   // Koa can only send final responses; interim ones are the server's (rule 14).

@@ -184,8 +184,8 @@ describe("toKoa: fall-through and errors", () => {
     expect(downstream).toBe(false);
   });
 
-  it("throws into Koa's chain: an upstream try/catch sees the very error", async () => {
-    const boom = new Error("boom");
+  /** A Koa app whose first middleware catches what comes up the chain and answers 503 itself. */
+  function catchingUpstream(): { koa: Koa; caught: () => unknown } {
     let caught: unknown;
     const koa = new Koa().use(async (ctx, next) => {
       try {
@@ -196,6 +196,12 @@ describe("toKoa: fall-through and errors", () => {
         ctx.body = "handled upstream";
       }
     });
+    return { koa, caught: () => caught };
+  }
+
+  it("throws into Koa's chain: an upstream try/catch sees the very error", async () => {
+    const boom = new Error("boom");
+    const { koa, caught } = catchingUpstream();
     koa.use(
       toKoa(() => {
         throw boom;
@@ -204,7 +210,7 @@ describe("toKoa: fall-through and errors", () => {
     const response = await get(`${await listen(koa)}/`);
     expect(response.status).toBe(503);
     expect(response.body).toBe("handled upstream");
-    expect(caught).toBe(boom);
+    expect(caught()).toBe(boom);
   });
 
   // A Node stream goes to Koa as it is (takeReadable), an async generator through a BodyStream.
@@ -229,23 +235,14 @@ describe("toKoa: fall-through and errors", () => {
   ] as const) {
     it(`throws ${kind} body failing before its first chunk into Koa's chain, with none of the app's head`, async () => {
       const early = new Error("early");
-      let caught: unknown;
-      const koa = new Koa().use(async (ctx, next) => {
-        try {
-          await next();
-        } catch (error) {
-          caught = error;
-          ctx.status = 503;
-          ctx.body = "handled upstream";
-        }
-      });
+      const { koa, caught } = catchingUpstream();
       koa.use(toKoa(() => ({ status: 200, statusText: "Fine", headers: { "x-app": "1" }, body: makeBody(early) })));
       const response = await get(`${await listen(koa)}/`);
       expect(response.status).toBe(503);
       expect(response.reason).toBe("Service Unavailable");
       expect(response.headers["x-app"]).toBeUndefined();
       expect(response.body).toBe("handled upstream");
-      expect(caught).toBe(early);
+      expect(caught()).toBe(early);
     });
   }
 

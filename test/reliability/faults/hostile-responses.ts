@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { GatewayApp, GatewayResponse } from "@gangway/core";
 import { expect } from "vitest";
 import { waitFor } from "../../helpers/wait.js";
@@ -74,6 +75,32 @@ export const fault: Fault = (context) => {
       await expectReported(code);
     });
   }
+
+  // Refused before anything is sent: the stream behind the body must still be finished (rule 21).
+  test("an unusable content-length over a Node stream body is GW_ERR_INVALID_HEADER, and the stream is finished", async () => {
+    let finished = 0;
+    const client = await start(() => ({
+      status: 200,
+      headers: { "content-length": "5, 5" },
+      body: new Readable({
+        read() {
+          this.push("hello");
+          this.push(null);
+        },
+        destroy(error, callback) {
+          finished++;
+          callback(error);
+        },
+      }),
+    }));
+    if (path.errors === "reject") {
+      await expect(client.send({ url: "/" }).then(() => "served", codeOf)).resolves.toBe("GW_ERR_INVALID_HEADER");
+    } else {
+      expect((await client.send({ url: "/" })).status).toBe(500);
+    }
+    await expectReported("GW_ERR_INVALID_HEADER");
+    await waitFor(() => finished > 0, "the stream finished");
+  });
 
   test("a streamed body shorter than its content-length is truncated and reported once", async () => {
     const client = await start(() => ({

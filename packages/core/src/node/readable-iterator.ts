@@ -72,7 +72,7 @@ export function toReadableIterator(stream: Readable): AsyncIterator<Uint8Array, 
 }
 
 /** What Node's own iterator rejects with when a stream closes before its end. */
-function prematureClose(): Error {
+export function prematureClose(): Error {
   return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
 

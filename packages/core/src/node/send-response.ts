@@ -6,8 +6,8 @@ import { GatewayError } from "../errors.js";
 import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 import type { GatewayResponse, OutgoingHeaders } from "../types.js";
 import { toHeadError } from "./head-error.js";
-import { ReadableBody } from "./readable-iterator.js";
-import { takeReadable, whenReadable } from "./take-readable.js";
+import { prematureClose, ReadableBody } from "./readable-iterator.js";
+import { mayTakeReadable, takeReadable, whenReadable } from "./take-readable.js";
 
 /**
  * Writes a gateway response to a Node `ServerResponse` by the rules of the spec: the commit point
@@ -50,11 +50,12 @@ export async function sendStreamed(
   beforeHead?: () => void,
 ): Promise<void> {
   const { status } = response;
-  if (!isBodiless(status, method)) {
+  if (mayTakeReadable(response.body) && !isBodiless(status, method)) {
     // A Node stream that is the body byte for byte is piped, as a native handler pipes one: no
-    // reader and no promise per chunk. Not with a declared length, which the loop holds it to.
+    // reader and no promise per chunk. Not with a declared length, which the loop holds it to,
+    // nor an unusable one, which the loop refuses, finishing the body.
     const headers = toNodeHeaders(response.headers, -1);
-    if (declaredLength(headers) === -1) {
+    if (!declaresLength(headers)) {
       // The request's own stream stays the server's when the client leaves, as the reader leaves it.
       const own = !(response.body instanceof ReadableBody);
       const stream = takeReadable(response.body);
@@ -192,6 +193,15 @@ async function sendStream(
   }
 }
 
+/** Whether `headers` declare a content-length, or one so unusable that the loop must refuse it. */
+function declaresLength(headers: OutgoingHttpHeaders): boolean {
+  try {
+    return declaredLength(headers) !== -1;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Sends a Node stream taken whole ({@link takeReadable}) as it flows, keeping what the loop keeps:
  * nothing goes out before the stream holds data or its end (rule 19), an empty one is framed as
@@ -261,7 +271,7 @@ async function pipeBody(
       reject(GatewayError.is(error) ? error : new GatewayError("GW_ERR_RESPONSE_ABORTED", undefined, { cause: error }));
     };
     // Closed before its end without an error: cut short, as a failure is.
-    const onClose = () => onError(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    const onClose = () => onError(prematureClose());
     const onGone = () => {
       stop();
       finish();

@@ -1,6 +1,6 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { ResponseBody } from "../types.js";
-import { isPipeable, ReadableBody } from "./readable-iterator.js";
+import { isPipeable, prematureClose, ReadableBody } from "./readable-iterator.js";
 
 /**
  * The Node stream that yields exactly a response body's bytes, for a host that sends streams
@@ -30,6 +30,11 @@ export function takeReadable(body: ResponseBody | undefined): Readable | undefin
   return isPipeable(body) ? body : undefined;
 }
 
+/** Whether {@link takeReadable} might take `body` (it is a Node stream or wraps one): a cheap test first. */
+export function mayTakeReadable(body: ResponseBody | undefined): boolean {
+  return body instanceof ReadableBody || body instanceof Readable;
+}
+
 /**
  * Resolves once `stream` holds data or its end, without taking any: a taken stream's commit point
  * (rule 19). Rejects with the stream's error, or `ERR_STREAM_PREMATURE_CLOSE` if it closes first.
@@ -55,7 +60,7 @@ export function whenReadable(stream: Readable): Promise<void> {
       else reject(error);
     };
     const onReady = () => settle();
-    const onClose = () => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    const onClose = () => settle(prematureClose());
     stream.on("error", settle);
     // Already holding data or at its end: 'readable' and 'end' may not come again.
     if (stream.readableLength > 0 || stream.readableEnded) settle();
