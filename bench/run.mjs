@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { checkBars } from "./lib/bars.mjs";
-import { barsTable, describeMachine, preamble, slowTable, workloadTable } from "./lib/markdown.mjs";
+import { compareHeads } from "./lib/fidelity.mjs";
+import { barsTable, describeMachine, headsTable, preamble, slowTable, workloadTable } from "./lib/markdown.mjs";
 import { measureRounds, measureSlow } from "./lib/measure.mjs";
 import { probe } from "./lib/probe.mjs";
 import { pinning, startLoadWorker, startServer, useV8Heap } from "./lib/processes.mjs";
@@ -140,6 +141,7 @@ async function fullMode() {
   const summaries = {};
   for (const workload of ["hello", "echo", "stream"]) summaries[workload] = summarise(load.records, list, workload);
   const slowRows = summariseSlow(slow.records, list);
+  const heads = compareHeads(load.heads, list);
   const checks = checkBars({ summaries, slow: slowRows, notRun, scenarios: list });
   const machine = describeMachine();
   const runSettings =
@@ -157,6 +159,7 @@ async function fullMode() {
     const slowList = list.filter((scenario) => streams(scenario));
     sections.push(`### Slow reader: GET /big (64 MiB), peak RSS growth\n\n${slowTable(slowRows, slowList, notRun)}`);
   }
+  sections.push(`### Answers beside the baseline's\n\n${headsTable(heads)}`);
   sections.push(`### Bars\n\n${barsTable(checks)}`);
   const report = sections.join("\n\n");
   save("run", report, {
@@ -166,6 +169,7 @@ async function fullMode() {
     slow: slow.records,
     summaries,
     slowRows,
+    heads,
     checks,
     notRun: describeNotRun(list, notRun),
   });

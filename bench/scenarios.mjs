@@ -121,7 +121,7 @@ async function lightMyRequestExpress() {
  * `baseline` names the native scenario its ratios divide by (for a cross pair, the framework of
  * the app inside, which is what that app would do on its own server); `job` groups it with the
  * peers doing the same work; `prefix` goes before every route; `streams` adds the echo, stream and
- * slow-reader workloads (every baseline and Gangway path, and the peers of the Express-app job);
+ * slow-reader workloads (every baseline and Gangway path, and the peers that run the Express app);
  * `quick` puts it in the `--quick` subset, `quickStreams` keeps its body workloads there.
  */
 export const scenarios = [
@@ -209,6 +209,7 @@ export const scenarios = [
     label: "Express app in Koa (koa-connect)",
     baseline: "express",
     job: "Express app in Koa",
+    streams: true,
     build: async () => {
       const [{ default: c2k }, { default: Koa }] = await Promise.all([import("koa-connect"), import("koa")]);
       const app = await createExpressApp();
@@ -227,6 +228,7 @@ export const scenarios = [
     label: "Express app in Fastify (@fastify/express)",
     baseline: "express",
     job: "Express app in Fastify",
+    streams: true,
     build: async ({ host }) => {
       const { default: fastifyExpress } = await import("@fastify/express");
       const { default: Fastify } = await import("fastify");

@@ -7,6 +7,15 @@
 const HOST_PATHS = ["gw:in-express", "gw:in-koa", "gw:in-fastify"];
 const FUSED = ["gw:express", "gw:koa", "gw:fastify"];
 const UNFUSED = ["gw:express:unfused", "gw:koa:unfused", "gw:fastify:unfused"];
+// One framework's app inside another's host: the jobs koa-connect and @fastify/express do.
+const CROSS = [
+  "gw:koa-in-express",
+  "gw:koa-in-express:unfused",
+  "gw:express-in-koa",
+  "gw:express-in-koa:unfused",
+  "gw:express-in-fastify",
+  "gw:express-in-fastify:unfused",
+];
 
 /**
  * `summaries` maps a workload to its rows (from `summarise`), `slow` holds the slow-reader rows,
@@ -52,13 +61,13 @@ export function checkBars({ summaries, slow, notRun, scenarios, metric = "rps", 
   if (metric === "cpu") return checks;
   for (const name of UNFUSED) ratioCheck("from* app on serve(), unfused, vs the framework alone", "hello", name, 0.75);
 
-  for (const name of [...FUSED, ...UNFUSED].filter(inRun)) {
+  const peerCheck = (bar, name) => {
     const row = rowOf("hello", name);
     const hasPeers = scenarios.some(
       (scenario) => scenario.kind === "peer" && scenario.job && scenario.job === job(scenarios, name),
     );
     checks.push({
-      bar: "from* app on serve() ahead of the peers on the same job",
+      bar,
       scenario: name,
       baseline: row?.peer,
       measured: row?.peerRatio,
@@ -69,7 +78,11 @@ export function checkBars({ summaries, slow, notRun, scenarios, metric = "rps", 
         : "no peer does this job in the bench",
       cpuVerdict: row?.peerCpuRatio === undefined ? undefined : row.peerCpuRatio > 1 ? "met" : "missed",
     });
+  };
+  for (const name of [...FUSED, ...UNFUSED].filter(inRun)) {
+    peerCheck("from* app on serve() ahead of the peers on the same job", name);
   }
+  for (const name of CROSS.filter(inRun)) peerCheck("cross pair ahead of the peers on the same job", name);
 
   for (const [name, bar] of everyPath) for (const path of gangway) ratioCheck(bar, name, path.name, 0.95);
 

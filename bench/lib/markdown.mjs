@@ -143,6 +143,24 @@ export function slowTable(rows, scenarios, notRun) {
   return table(header, body);
 }
 
+/**
+ * What each path's answers carry beside its baseline's (rows from `compareHeads`): a path that sends
+ * less may owe part of its speed to that, and a reader should see it next to the ratios.
+ */
+export function headsTable(rows) {
+  if (rows.length === 0) return "Every path's answers carry the same status and header names as its baseline's.";
+  const names = (list) => (list.length === 0 ? "" : list.map((name) => `\`${name}\``).join(", "));
+  const body = rows.map((row) => [
+    `\`${row.scenario}\``,
+    `\`${row.baseline}\``,
+    row.workload,
+    names(row.lacks),
+    names(row.adds),
+    names(row.differs),
+  ]);
+  return table(["scenario", "baseline", "workload", "lacks", "adds", "differs in value"], body);
+}
+
 /** The bars, one line each: the verdict by the bar's own measure, and by CPU per request beside it. */
 export function barsTable(checks) {
   const header = ["bar", "path", "Measured", "Bar", "verdict", "CPU ratio", "by CPU"];

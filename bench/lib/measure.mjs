@@ -4,7 +4,7 @@
  * gets a fresh server process per round, probed for correct answers before it is loaded.
  */
 
-import { probe } from "./probe.mjs";
+import { probe, probeAnswer } from "./probe.mjs";
 import { peakRssMiB, resetPeak, rssMiB } from "./proc.mjs";
 import { pinning, startServer } from "./processes.mjs";
 import { slowReader, workloads } from "./workloads.mjs";
@@ -52,14 +52,16 @@ async function measureOnce(worker, server, prefix, workload, { duration, warmup 
 /**
  * Runs `rounds` interleaved rounds over `scenarios`, each scenario's server serving the
  * workloads `workloadsOf(scenario)` in turn, each for `timing[workload]` (`{ duration, warmup }`
- * in seconds, or `{ amount, warmup }` for a fixed request count). Returns `{ records, skipped, failed }`: one record
+ * in seconds, or `{ amount, warmup }` for a fixed request count). Returns `{ records, skipped, failed, heads }`: one record
  * per (round, scenario, workload); `skipped[name]` for a scenario that would not start,
- * `failed[name][workload]` for a workload whose probe answer was wrong.
+ * `failed[name][workload]` for a workload whose probe answer was wrong; `heads[name][workload]`,
+ * the status and headers of the first probe's answer (for `compareHeads`).
  */
 export async function measureRounds({ scenarios, workloadsOf, rounds, timing, worker, log }) {
   const records = [];
   const skipped = {};
   const failed = {};
+  const heads = {};
   for (let round = 0; round < rounds; round++) {
     log(`round ${round + 1}/${rounds}`);
     for (const scenario of roundOrder(scenarios, round)) {
@@ -74,7 +76,8 @@ export async function measureRounds({ scenarios, workloadsOf, rounds, timing, wo
         const line = [];
         for (const workload of workloadsOf(scenario)) {
           if (failed[scenario.name]?.[workload]) continue;
-          const problem = await probe(server.port, scenario.prefix ?? "", workload);
+          const { problem, head } = await probeAnswer(server.port, scenario.prefix ?? "", workload);
+          if (head !== undefined) (heads[scenario.name] ??= {})[workload] ??= head;
           if (problem) {
             (failed[scenario.name] ??= {})[workload] = problem;
             line.push(`${workload} failed: ${problem}`);
@@ -92,7 +95,7 @@ export async function measureRounds({ scenarios, workloadsOf, rounds, timing, wo
       }
     }
   }
-  return { records, skipped, failed };
+  return { records, skipped, failed, heads };
 }
 
 /**

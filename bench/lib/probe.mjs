@@ -8,15 +8,27 @@ import { expected, workloads } from "./workloads.mjs";
 
 /** Resolves with a reason string when the answer is wrong, `undefined` when it is right. */
 export async function probe(port, prefix, workload) {
+  return (await probeAnswer(port, prefix, workload)).problem;
+}
+
+/**
+ * {@link probe}, also resolving with the answer's status and headers (`head`), for comparing what
+ * a path sends with what its baseline sends (see fidelity.mjs). `head` is missing when no answer came.
+ */
+export async function probeAnswer(port, prefix, workload) {
   const spec = workloads[workload];
-  const want = expected[workload];
   const sent = spec.bodySize ? randomBytes(spec.bodySize) : undefined;
   let got;
   try {
     got = await exchange(port, spec.method ?? "GET", prefix + spec.path, sent);
   } catch (error) {
-    return `request failed: ${error.message}`;
+    return { problem: `request failed: ${error.message}` };
   }
+  return { problem: check(workload, got, sent), head: { status: got.status, headers: got.headers } };
+}
+
+function check(workload, got, sent) {
+  const want = expected[workload];
   if (got.status !== want.status) return `status ${got.status}: ${got.body.subarray(0, 80).toString()}`;
   if (want.type && !String(got.headers["content-type"]).startsWith(want.type)) {
     return `content-type ${got.headers["content-type"]}`;
