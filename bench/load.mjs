@@ -5,7 +5,7 @@
  *   node bench/load.mjs --worker    one JSON command per stdin line, one JSON result per stdout line
  *
  * A command is `{ type: "http", url, method?, bodySize?, connections?, pipelining?, warmup?,
- * duration? | amount?, pid?, core? }` (autocannon's programmatic API; with the server's `pid` the
+ * duration? | amount? and warmupAmount?, pid?, core? }` (autocannon's programmatic API; with the server's `pid` the
  * result holds the server's CPU time over the measured part, with its `core` that core's busy
  * time, other processes' included), or `{ type: "slow", url, readBytes?, pauseMs? }`: a raw
  * node:http client that reads `readBytes`, pauses `pauseMs`, and repeats until the end — the
@@ -27,15 +27,17 @@ export function runCommand(command) {
 /**
  * One autocannon run. With `duration`, the warm-up and the measured part are one run: the first
  * `warmup` seconds are not counted, so the connections are already open and busy when measuring
- * starts. With `amount`, a warm-up run comes first, then a run of `amount` requests (measured up
+ * starts. With `amount`, a warm-up run comes first (`warmupAmount` requests, or else `warmup`
+ * seconds), then a run of `amount` requests (measured up
  * to its last response, or to autocannon's end when it drops the last few pipelined ones). Given the
  * server's `pid`, the server's CPU time is read at the start and end of the measured part, and its
  * peak RSS reset at the start.
  */
 async function hammer(command) {
-  const { amount, warmup = 0, duration = 5, pid, core } = command;
+  const { amount, warmup = 0, warmupAmount = 0, duration = 5, pid, core } = command;
   if (amount === undefined) return measure(command, { seconds: warmup + duration, skip: warmup, pid, core });
-  if (warmup > 0) await measure(command, { seconds: warmup });
+  if (warmupAmount > 0) await measure(command, { amount: warmupAmount });
+  else if (warmup > 0) await measure(command, { seconds: warmup });
   return measure(command, { amount, skip: 0, pid, core });
 }
 

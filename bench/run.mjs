@@ -8,9 +8,10 @@
  *   node bench/run.mjs --profile <name> one scenario under `node --cpu-prof`, top self time
  *
  * Options: --rounds N, --duration S (hello), --body-duration S (echo, stream), --warmup S,
- * --amount N (--cpu), --slow-rounds N, --only name,name, --workloads hello,echo,stream,slow,
+ * --amount N and --warmup-amount N (--cpu), --slow-rounds N, --only name,name, --workloads hello,echo,stream,slow,
  * --doc (also write the report into docs/performance.md), --v8-heap (servers keep V8's own
- * young-generation sizing instead of bench/lib/processes.mjs's YOUNG_GENERATION).
+ * young-generation sizing instead of bench/lib/processes.mjs's YOUNG_GENERATION),
+ * --default-malloc (servers keep glibc's heap trimming instead of MALLOC_TUNABLES).
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ import { compareHeads } from "./lib/fidelity.mjs";
 import { barsTable, describeMachine, headsTable, preamble, slowTable, workloadTable } from "./lib/markdown.mjs";
 import { measureRounds, measureSlow } from "./lib/measure.mjs";
 import { probe } from "./lib/probe.mjs";
-import { pinning, startLoadWorker, startServer, useV8Heap } from "./lib/processes.mjs";
+import { pinning, startLoadWorker, startServer, useDefaultMalloc, useV8Heap } from "./lib/processes.mjs";
 import { summarise, summariseSlow } from "./lib/summary.mjs";
 import { workloads } from "./lib/workloads.mjs";
 import { profileTable, topSelfTime } from "./profile.mjs";
@@ -36,6 +37,13 @@ const FULL = { rounds: 4, duration: 2.5, bodyDuration: 1, warmup: 1, bodyWarmup:
 const QUICK = { rounds: 2, duration: 1, bodyDuration: 0.5, warmup: 0.5, bodyWarmup: 0.5, slowRounds: 1 };
 /** `--cpu` request counts: about two seconds of each workload at native speed (`--quick`: a fifth). */
 const CPU_AMOUNT = { hello: 50_000, echo: 10_000, stream: 2_000 };
+/**
+ * `--cpu` warm-up, in requests: what it takes every path to reach its steady CPU per request.
+ * Counted rather than timed so a slow path is as warm as a fast one. After 5,000 echoes raw
+ * node:http still spent ~55 µs of user time per echo, after 20,000 ~36, and a mounted app took as
+ * long again to settle (docs/performance.md, "Warm by count").
+ */
+const CPU_WARMUP = { hello: 50_000, echo: 20_000, stream: 4_000 };
 /** The paths whose bars sit near 1, which `--cpu` measures by default. */
 const CPU_SCENARIOS = ["node", "express", "koa", "fastify", "gw:serve", "gw:in-express", "gw:in-koa", "gw:in-fastify"];
 const CPU_FROM = ["gw:express", "gw:koa", "gw:fastify"];
@@ -51,11 +59,13 @@ const { values: args } = parseArgs({
     "body-duration": { type: "string" },
     warmup: { type: "string" },
     amount: { type: "string" },
+    "warmup-amount": { type: "string" },
     "slow-rounds": { type: "string" },
     only: { type: "string" },
     workloads: { type: "string" },
     doc: { type: "boolean", default: false },
     "v8-heap": { type: "boolean", default: false },
+    "default-malloc": { type: "boolean", default: false },
   },
 });
 
@@ -69,9 +79,11 @@ const settings = {
   bodyWarmup: number(args.warmup, base.bodyWarmup),
   slowRounds: number(args["slow-rounds"], base.slowRounds),
   amount: number(args.amount, Math.round(CPU_AMOUNT[args.workload] / (args.quick ? 5 : 1))),
+  warmupAmount: number(args["warmup-amount"], Math.round(CPU_WARMUP[args.workload] / (args.quick ? 5 : 1))),
 };
 const log = (line) => console.error(line);
 if (args["v8-heap"]) useV8Heap();
+if (args["default-malloc"]) useDefaultMalloc();
 const started = Date.now();
 
 log(
@@ -204,7 +216,7 @@ async function cpuMode() {
       scenarios: list,
       workloadsOf: () => [workload],
       rounds: settings.rounds,
-      timing: { [workload]: { amount: settings.amount, warmup: settings.warmup } },
+      timing: { [workload]: { amount: settings.amount, warmupAmount: settings.warmupAmount } },
       worker,
       log,
     });
@@ -217,7 +229,7 @@ async function cpuMode() {
   const machine = describeMachine();
   const runSettings =
     `--cpu: ${settings.rounds} interleaved rounds of ${settings.amount.toLocaleString("en-US")} ` +
-    `${workloads[workload].title} requests each after a ${settings.warmup} s warm-up; ${list.length} scenarios; took ${elapsed()}`;
+    `${workloads[workload].title} requests each after ${settings.warmupAmount.toLocaleString("en-US")} to warm up; ${list.length} scenarios; took ${elapsed()}`;
   const report = [
     preamble(machine, runSettings),
     `### ${workloads[workload].title}, fixed request count\n\n${workloadTable(summaries[workload], list, notRun, workload)}`,

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { CLOCK_TICKS } from "./proc.mjs";
-import { pinning, serverFlags } from "./processes.mjs";
+import { pinning, serverFlags, serverTunables } from "./processes.mjs";
 import { slowReader, workloads } from "./workloads.mjs";
 
 const benchModules = new URL("../node_modules/", import.meta.url);
@@ -52,6 +52,7 @@ export function describeMachine() {
     versions,
     pinning: pinning ? `server on core ${pinning.server}, load on core ${pinning.load} (taskset)` : "none",
     serverFlags: serverFlags().join(" "),
+    serverTunables: serverTunables(),
   };
 }
 
@@ -196,7 +197,7 @@ export function preamble(machine, settings) {
     `- Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB; ${machine.platform}; Node ${machine.node}.`,
     "- Shared: other engineers ran tests on the same two cores during the run, so absolute numbers swing; read the ratios (taken within a round) and the CPU per request.",
     `- Pinning: ${machine.pinning}. CPU time from /proc/<pid>/stat (utime+stime, ${CLOCK_TICKS} ticks/s), peak RSS from VmHWM (reset per workload through clear_refs).`,
-    `- Servers: ${machine.serverFlags ? `\`node ${machine.serverFlags}\`, the young generation at the size a busy server grows it to (bench/README.md)` : "`node` with V8's own young-generation sizing (`--v8-heap`)"}.`,
+    `- Servers: ${machine.serverFlags ? `\`node ${machine.serverFlags}\`, the young generation at the size a busy server grows it to (bench/README.md)` : "`node` with V8's own young-generation sizing (`--v8-heap`)"}; ${machine.serverTunables ? `\`GLIBC_TUNABLES=${machine.serverTunables}\`, glibc keeping freed heap memory instead of trimming it` : "glibc's own heap trimming (`--default-malloc`)"}.`,
     `- Packages: ${versions}.`,
     `- Run: ${settings}.`,
     `- Load (autocannon): ${loads}. Slow reader: ${slowReader.bytes / 2 ** 20} MiB read ~${slowReader.readBytes / 2 ** 20} MiB at a time with ${slowReader.pauseMs} ms pauses.`,

@@ -18,7 +18,7 @@ export function roundOrder(list, round) {
  * Measures one workload against a running server: a warm-up, then the measured part, with the
  * server's CPU time read around it by the load process and its peak RSS read after.
  */
-async function measureOnce(worker, server, prefix, workload, { duration, warmup = 0, amount }) {
+async function measureOnce(worker, server, prefix, workload, { duration, warmup = 0, amount, warmupAmount }) {
   const spec = workloads[workload];
   const result = await worker.run({
     url: `http://127.0.0.1:${server.port}${prefix}${spec.path}`,
@@ -29,6 +29,7 @@ async function measureOnce(worker, server, prefix, workload, { duration, warmup 
     warmup,
     duration,
     amount,
+    warmupAmount,
     pid: server.pid,
     core: pinning?.server,
   });
@@ -52,7 +53,7 @@ async function measureOnce(worker, server, prefix, workload, { duration, warmup 
 /**
  * Runs `rounds` interleaved rounds over `scenarios`, each scenario's server serving the
  * workloads `workloadsOf(scenario)` in turn, each for `timing[workload]` (`{ duration, warmup }`
- * in seconds, or `{ amount, warmup }` for a fixed request count). Returns `{ records, skipped, failed, heads }`: one record
+ * in seconds, or `{ amount, warmupAmount }` for a fixed request count). Returns `{ records, skipped, failed, heads }`: one record
  * per (round, scenario, workload); `skipped[name]` for a scenario that would not start,
  * `failed[name][workload]` for a workload whose probe answer was wrong; `heads[name][workload]`,
  * the status and headers of the first probe's answer (for `compareHeads`).

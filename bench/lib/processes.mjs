@@ -42,10 +42,40 @@ export function serverFlags() {
   return heapFlags;
 }
 
-function spawnNode(core, args) {
+/**
+ * What every server's C heap runs with: glibc keeps the memory freed at the top of its heap
+ * instead of handing it back to the kernel once more than 128 KiB is free (its default trim
+ * threshold). A 64 KiB echo mallocs and frees a request's chunks by the dozen, and whether a
+ * process keeps trimming and refaulting those pages depends on where its heap top happens to sit:
+ * the same raw node:http server took 0.25 minor faults per echo in one run and 3 in the next,
+ * ~60% of them in the HTTP parser copying a body chunk into fresh memory. With the threshold at
+ * 1 GiB every server takes ~0.03 a request and its system time stops swinging with them
+ * (docs/performance.md, "Page faults"). Other C libraries ignore the variable.
+ */
+const MALLOC_TUNABLES = "glibc.malloc.trim_threshold=1073741824";
+
+let mallocTunables = MALLOC_TUNABLES;
+
+/** `--default-malloc`: start servers with glibc's own heap trimming, to see the difference it makes. */
+export function useDefaultMalloc() {
+  mallocTunables = undefined;
+}
+
+/** The glibc tunables servers start with now, for the report (`undefined`: glibc's defaults). */
+export function serverTunables() {
+  return mallocTunables;
+}
+
+function serverEnv() {
+  if (mallocTunables === undefined) return process.env;
+  const inherited = process.env.GLIBC_TUNABLES;
+  return { ...process.env, GLIBC_TUNABLES: inherited ? `${inherited}:${mallocTunables}` : mallocTunables };
+}
+
+function spawnNode(core, args, env = process.env) {
   const [command, argv] =
     core === undefined ? [process.execPath, args] : ["taskset", ["-c", core, process.execPath, ...args]];
-  return spawn(command, argv, { stdio: ["pipe", "pipe", "pipe"] });
+  return spawn(command, argv, { stdio: ["pipe", "pipe", "pipe"], env });
 }
 
 /**
@@ -53,7 +83,7 @@ function spawnNode(core, args) {
  * or `{ skipped }` when it could not be built. `nodeArgs` go before the script (`--cpu-prof`).
  */
 export function startServer(name, nodeArgs = []) {
-  const child = spawnNode(pinning?.server, [...heapFlags, ...nodeArgs, here("server.mjs"), name]);
+  const child = spawnNode(pinning?.server, [...heapFlags, ...nodeArgs, here("server.mjs"), name], serverEnv());
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
