@@ -39,9 +39,9 @@ const QUICK = { rounds: 2, duration: 1, bodyDuration: 0.5, warmup: 0.5, bodyWarm
 const CPU_AMOUNT = { hello: 50_000, echo: 10_000, stream: 2_000 };
 /**
  * `--cpu` warm-up, in requests: what it takes every path to reach its steady CPU per request.
- * Counted rather than timed so a slow path is as warm as a fast one. After 5,000 echoes raw
- * node:http still spent ~55 µs of user time per echo, after 20,000 ~36, and a mounted app took as
- * long again to settle (docs/performance.md, "Warm by count").
+ * Counted rather than timed so a slow path is as warm as a fast one. After 5,000 echoes a mounted
+ * app spent 55–61 µs of user time per echo, after 20,000–30,000 38–41 µs, within 4 µs of `serve()`
+ * (docs/performance.md, "Warm by count").
  */
 const CPU_WARMUP = { hello: 50_000, echo: 20_000, stream: 4_000 };
 /** The paths whose bars sit near 1, which `--cpu` measures by default. */
