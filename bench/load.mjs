@@ -28,10 +28,9 @@ export function runCommand(command) {
  * One autocannon run. With `duration`, the warm-up and the measured part are one run: the first
  * `warmup` seconds are not counted, so the connections are already open and busy when measuring
  * starts. With `amount`, a warm-up run comes first (`warmupAmount` requests, or else `warmup`
- * seconds), then a run of `amount` requests (measured up
- * to its last response, or to autocannon's end when it drops the last few pipelined ones). Given the
- * server's `pid`, the server's CPU time is read at the start and end of the measured part, and its
- * peak RSS reset at the start.
+ * seconds), then a run of `amount` requests, measured up to its last response (or to autocannon's
+ * end when it drops the last few pipelined ones). Given the server's `pid`, the server's CPU time
+ * is read at the start and end of the measured part, and its peak RSS reset at the start.
  */
 async function hammer(command) {
   const { amount, warmup = 0, warmupAmount = 0, duration = 5, pid, core } = command;

@@ -11,9 +11,6 @@ export type PipedSource = NodeJS.EventEmitter;
 const kWatchers = Symbol("gangway.pipedErrors");
 type Watched = PipedSource & { [kWatchers]?: PipedErrors | PipedErrors[] };
 
-/** Set by PipedErrors' static block: the listener reaches a watcher's private fields through it. */
-let report: (piped: PipedErrors, error: unknown) => void;
-
 /**
  * The streams piped into one response (`source.pipe(res)`, `pipeline(source, res)`: Node emits
  * `pipe` on the destination), watched for an error after the head went out. That is how a
@@ -35,6 +32,17 @@ let report: (piped: PipedErrors, error: unknown) => void;
  * ```
  */
 export class PipedErrors {
+  /** The one `error` listener of every watched source: it finds the source's watchers on the source. */
+  static readonly #listener = function onPipedError(this: Watched, error: unknown): void {
+    // Ours alone: unwatched, emit would have thrown — and must still.
+    if (this.listenerCount("error") === 1) throw error;
+    const watchers = this[kWatchers];
+    if (watchers === undefined) return;
+    for (const piped of Array.isArray(watchers) ? [...watchers] : [watchers]) {
+      if (piped.#res.headersSent) piped.#onError(error);
+    }
+  };
+
   readonly #res: ServerResponse;
   readonly #onError: (error: unknown) => void;
   #sources: Watched[] = [];
@@ -52,7 +60,7 @@ export class PipedErrors {
     const current = watched[kWatchers];
     if (current === undefined) {
       watched[kWatchers] = this;
-      source.prependListener("error", onPipedError);
+      source.prependListener("error", PipedErrors.#listener);
     } else if (Array.isArray(current)) current.push(this);
     else watched[kWatchers] = [current, this];
   }
@@ -66,26 +74,11 @@ export class PipedErrors {
       else {
         // Cleared, not deleted: a delete would turn the stream into a slow dictionary object.
         source[kWatchers] = undefined;
-        source.off("error", onPipedError);
+        source.off("error", PipedErrors.#listener);
       }
     }
     this.#sources = [];
   }
-
-  static {
-    report = (piped, error) => {
-      if (piped.#res.headersSent) piped.#onError(error);
-    };
-  }
-}
-
-function onPipedError(this: Watched, error: unknown): void {
-  // Ours alone: unwatched, emit would have thrown — and must still.
-  if (this.listenerCount("error") === 1) throw error;
-  const watchers = this[kWatchers];
-  if (watchers === undefined) return;
-  if (!Array.isArray(watchers)) report(watchers, error);
-  else for (const piped of [...watchers]) report(piped, error);
 }
 
 /**
