@@ -6,7 +6,7 @@ export type PipedSource = NodeJS.EventEmitter;
 /**
  * The watchers of a source, on the source itself: one `error` listener shared by every source and
  * response finds them there. A listener made per response (a closure over its watcher) cost the
- * fused Fastify echo ~13 µs of collector time per request (docs/performance.md).
+ * fused Fastify echo ~15 µs of collector time per request (docs/performance.md).
  */
 const kWatchers = Symbol("gangway.pipedErrors");
 type Watched = PipedSource & { [kWatchers]?: PipedErrors | PipedErrors[] };
