@@ -42,6 +42,7 @@ export {
   toNodeListener,
 } from "./node/to-node-listener.js";
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
+export type { NodePrototypes } from "./node/node-prototypes.js";
 export { ClientWatch, hasClientLeft, watchClient } from "./node/client-watch.js";
 export {
   announceClose,

@@ -174,6 +174,37 @@ describe("fusion (rule 35)", () => {
     expect(sockets).toEqual([true, false]);
   });
 
+  it("builds req/res on the app's own prototypes, so Express's per-request swap changes nothing", async () => {
+    const inner = express();
+    const born: boolean[] = [];
+    // Express swaps the prototypes in app.handle: watch the swap itself.
+    const swap = Object.setPrototypeOf;
+    const spy = (target: object, prototype: object | null) => {
+      if (prototype === inner.request || prototype === inner.response) {
+        born.push(Object.getPrototypeOf(target) === prototype);
+      }
+      return swap(target, prototype);
+    };
+    inner.get("/", (_req, res) => {
+      res.send("ok");
+    });
+    const unfused = toExpress(passThrough(fromExpress(inner)));
+    const host = express().use(unfused);
+    const origin = await listen(host);
+    const served = await serve(fromExpress(inner));
+    open.push(() => served.close());
+    Object.setPrototypeOf = spy;
+    try {
+      // Fused on serve()'s server, then unfused through the socketless pair inside another host.
+      expect(await (await fetch(served.url)).text()).toBe("ok");
+      expect(await (await fetch(origin)).text()).toBe("ok");
+    } finally {
+      Object.setPrototypeOf = swap;
+    }
+    // Each swap of the inner app (req, then res, per request) found its prototype already there.
+    expect(born.slice(-4)).toEqual([true, true, true, true]);
+  });
+
   it("toExpress(fromExpress(inner)) runs inner on the host's own req, with the host's baseUrl", async () => {
     const seen: Array<{ same: boolean; baseUrl: string; originalUrl: string; url: string }> = [];
     let hostReq: unknown;

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { fromNodeListener, type GatewayApp, GatewayError } from "@gangway/core";
+import { IncomingMessage, ServerResponse } from "node:http";
+import { fromNodeListener, type GatewayApp, GatewayError, type NodePrototypes } from "@gangway/core";
 import { gatewayAppOf, markExpressHandler } from "./fuse.js";
 import type { ExpressHandler, ExpressNext } from "./to-express.js";
 
@@ -71,8 +71,24 @@ export function fromExpress(app: ExpressLike, options: FromExpressOptions = {}):
       else next(error);
     });
   };
-  const gatewayApp = fromNodeListener(handler, { fuse });
+  const gatewayApp = fromNodeListener(handler, { fuse, prototypes: expressPrototypes(app) });
   return fuse ? markExpressHandler(gatewayApp, handler) : gatewayApp;
+}
+
+/**
+ * The prototypes an Express app puts under every `req` and `res` (`app.request`, `app.response`),
+ * for the socketless pair and `serve()` to build them on: Express's per-request
+ * `Object.setPrototypeOf` then changes nothing, and V8 lets the messages die young (see core's
+ * `NodePrototypes`). `undefined` for a Router or Connect middleware, which swaps nothing.
+ */
+function expressPrototypes(app: ExpressLike): NodePrototypes | undefined {
+  const { request, response } = app as { request?: unknown; response?: unknown };
+  if (!inherits(request, IncomingMessage.prototype) || !inherits(response, ServerResponse.prototype)) return undefined;
+  return { request, response };
+}
+
+function inherits(value: unknown, prototype: object): value is object {
+  return typeof value === "object" && value !== null && Object.prototype.isPrototypeOf.call(prototype, value);
 }
 
 /** Whether `error` carries a 4xx status the way http-errors (and Express's final handler) read it. */

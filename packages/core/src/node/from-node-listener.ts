@@ -4,6 +4,7 @@ import { isAborted } from "../request-signal.js";
 import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
 import { hasClientLeft } from "./client-watch.js";
+import { checkPrototypes, type NodePrototypes } from "./node-prototypes.js";
 import { closeConnection } from "./send-response.js";
 import { answer } from "./socketless/answer.js";
 import { Exchange } from "./socketless/exchange.js";
@@ -29,6 +30,15 @@ export interface FromNodeListenerOptions {
    * their own `req`/`res`. With `false` every request goes through the socketless pair.
    */
   fuse?: boolean;
+  /**
+   * The prototypes the listener puts under `req` and `res` (`{ request: app.request, response:
+   * app.response }` for an Express app, as `fromExpress` passes them). The socketless pair is built
+   * on them, and so are the messages of a server `serve()` makes for the fused app, so that the
+   * listener's own `Object.setPrototypeOf` changes nothing: V8 keeps a message whose prototype
+   * changed alive through young-generation collections (see `NodePrototypes`). Each must inherit
+   * from its node:http class (`GW_ERR_INVALID_APP`).
+   */
+  prototypes?: NodePrototypes;
 }
 
 /** The Node listener a `fromNodeListener` app carries for servers that can hand it the real `req`/`res`. */
@@ -39,6 +49,9 @@ export type FusedNodeListener = (
   /** The caller is a server and `res` its own fresh response: there is no host state to set aside. */
   fresh?: boolean,
 ) => void;
+
+/** Where a fused listener keeps the {@link NodePrototypes} it was made with, for `serve()`. */
+export const kNodePrototypes = Symbol.for("gangway.nodePrototypes");
 
 /**
  * Turns a Node listener into a gateway app, with no socket (spec, "Socketless Node pairs"). Per
@@ -86,16 +99,21 @@ export type FusedNodeListener = (
  */
 export function fromNodeListener(listener: NodeListener, options: FromNodeListenerOptions = {}): GatewayApp {
   if (typeof listener !== "function") throw new GatewayError("GW_ERR_INVALID_APP", `got ${typeof listener}`);
+  const prototypes = checkPrototypes(options.prototypes);
   const origin = (listener as { [kGatewayApp]?: GatewayApp })[kGatewayApp];
   if (origin !== undefined && options.fuse !== false) return origin;
   const app = function socketlessApp(request: GatewayRequest): Promise<GatewayResponse> {
     if (isAborted(request)) return Promise.reject(request.signal.reason);
-    return new Exchange(request).run(listener);
+    return new Exchange(request, prototypes).run(listener);
   } as GatewayApp & { [kNodeListener]: FusedNodeListener };
   if (options.fuse !== false) {
-    const fused = toFusedListener(listener) as FusedNodeListener & { [kGatewayApp]?: GatewayApp };
+    const fused = toFusedListener(listener) as FusedNodeListener & {
+      [kGatewayApp]?: GatewayApp;
+      [kNodePrototypes]?: NodePrototypes;
+    };
     // Marked as toNodeListener marks its listeners, so fromNodeListener(toNodeListener(app)) is `app` here too.
     fused[kGatewayApp] = app;
+    if (prototypes !== undefined) fused[kNodePrototypes] = prototypes;
     app[kNodeListener] = fused;
   }
   return app;

@@ -1,7 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GatewayApp } from "../types.js";
-import { type NodeListenerOptions, toServerListener } from "./to-node-listener.js";
+import { kNodePrototypes } from "./from-node-listener.js";
+import { type NodePrototypes, toServerOptions } from "./node-prototypes.js";
+import { kNodeListener, type NodeListenerOptions, toServerListener } from "./to-node-listener.js";
+
+type FusedApp = GatewayApp & { [kNodeListener]?: { [kNodePrototypes]?: NodePrototypes } };
 
 /** Options for {@link serve}. */
 export interface ServeOptions extends NodeListenerOptions {
@@ -41,7 +45,9 @@ export interface RunningServer {
 export async function serve(app: GatewayApp, options: ServeOptions = {}): Promise<RunningServer> {
   const listener = toServerListener(app, options);
   await app.startup?.();
-  const server = createServer(listener);
+  // A fused Express app puts its own prototypes under every req/res: built on them, the swap is a no-op.
+  const fused = options.fuse === false ? undefined : (app as FusedApp)[kNodeListener];
+  const server = createServer(toServerOptions(fused?.[kNodePrototypes]), listener);
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,7 +1,8 @@
-import { type IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { GatewayError } from "../../errors.js";
 import type { GatewayRequest, RequestBody } from "../../types.js";
+import { newRequest } from "../node-prototypes.js";
 import { toRawHeaders } from "./headers.js";
 import type { SocketlessSocket } from "./socket.js";
 
@@ -42,7 +43,9 @@ const kBody = Symbol("gangway.socketlessBody");
  * its own, which makes node:http's constructors and EventEmitter's polymorphic for the server's
  * own requests too (~0.3 µs per request between the two). `_read` and `_destroy` are own
  * properties, as Express's prototype swap (`Object.setPrototypeOf(req, app.request)`) would drop
- * them from a prototype; their state lives in a {@link BodyPuller}, which survives the swap.
+ * them from a prototype; their state lives in a {@link BodyPuller}, which survives the swap. Given
+ * the `prototype` the listener puts under its requests, the request is built on it, and that swap
+ * changes nothing (see `NodePrototypes`).
  *
  * @example
  * ```ts
@@ -50,8 +53,12 @@ const kBody = Symbol("gangway.socketlessBody");
  * req.url; // request.path + "?" + request.query
  * ```
  */
-export function createSocketlessRequest(socket: SocketlessSocket, request: GatewayRequest): SocketlessRequest {
-  const req = new IncomingMessage(socket as unknown as Socket) as SocketlessRequest;
+export function createSocketlessRequest(
+  socket: SocketlessSocket,
+  request: GatewayRequest,
+  prototype?: object,
+): SocketlessRequest {
+  const req = newRequest(socket as unknown as Socket, prototype) as SocketlessRequest;
   req.httpVersionMajor = 1;
   req.httpVersionMinor = 1;
   req.httpVersion = "1.1";

@@ -1,5 +1,6 @@
 import { ServerResponse } from "node:http";
 import type { OutgoingHeaders } from "../../types.js";
+import { newResponse } from "../node-prototypes.js";
 import { captureHeaders } from "./headers.js";
 import type { SocketlessRequest } from "./incoming.js";
 import type { PipedSource } from "./piped-errors.js";
@@ -46,7 +47,7 @@ export type SocketlessResponse = ServerResponse & { [kSink]: ResponseSink };
  * is, never framed (chunked encoding is switched off once the head is stored).
  *
  * As for the request (see `createSocketlessRequest`), not a subclass, and the overrides are own
- * properties, so that Express's prototype swap keeps them.
+ * properties, so that Express's prototype swap keeps them; built on `prototype` when given.
  *
  * @example
  * ```ts
@@ -54,8 +55,12 @@ export type SocketlessResponse = ServerResponse & { [kSink]: ResponseSink };
  * res.writeHead(200, { "content-type": "text/plain" }).end("hi");
  * ```
  */
-export function createSocketlessResponse(req: SocketlessRequest, sink: ResponseSink): SocketlessResponse {
-  const res = new ServerResponse(req) as unknown as SocketlessResponse;
+export function createSocketlessResponse(
+  req: SocketlessRequest,
+  sink: ResponseSink,
+  prototype?: object,
+): SocketlessResponse {
+  const res = newResponse(req, prototype) as SocketlessResponse;
   res[kSink] = sink;
   // Linked as node:http's server links them, minus `assignSocket`'s 'socket' event: nobody is listening yet.
   const socket = req.socket as unknown as SocketlessSocket;

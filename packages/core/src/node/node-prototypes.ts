@@ -1,0 +1,133 @@
+import { IncomingMessage, type ServerOptions, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { GatewayError } from "../errors.js";
+
+/**
+ * The prototypes a Node listener gives the `req` and `res` it is handed — Express's `app.request`
+ * and `app.response`, which its `Object.setPrototypeOf` puts under every request and response.
+ *
+ * Why they matter: V8 keeps an `IncomingMessage` or `ServerResponse` whose prototype was changed
+ * after it was built, and everything it reaches, alive through young-generation collections until
+ * the next full one. Measured on a raw node:http server answering 60,000 hellos
+ * (docs/performance.md, seventh round): 0.2 MB survived the scavenges as built, 162 MB with both
+ * prototypes swapped per request; Express's own hello spent 12 µs per request collecting, 0.8 µs
+ * when its server built `req`/`res` with these prototypes to begin with. A message built with them
+ * makes the listener's swap a no-op.
+ */
+export interface NodePrototypes {
+  /** Put under every `req`: must inherit from `http.IncomingMessage.prototype`. */
+  readonly request?: object;
+  /** Put under every `res`: must inherit from `http.ServerResponse.prototype`. */
+  readonly response?: object;
+}
+
+type RequestClass = new (socket: Socket) => IncomingMessage;
+type ResponseClass = new (req: IncomingMessage, options?: object) => ServerResponse;
+
+// One constructor per prototype, made once: V8 caches the instance map on the constructor.
+const requestClasses = new WeakMap<object, RequestClass>();
+const responseClasses = new WeakMap<object, ResponseClass>();
+
+/**
+ * Checks `prototypes` the way {@link fromNodeListener} takes them: each one given must inherit
+ * from the class it stands for, or the messages built with it would lack node:http's methods.
+ *
+ * @example
+ * ```ts
+ * checkPrototypes({ request: app.request, response: app.response }); // Express's: fine
+ * checkPrototypes({ request: {} }); // throws GW_ERR_INVALID_APP
+ * ```
+ */
+export function checkPrototypes(prototypes: NodePrototypes | undefined): NodePrototypes | undefined {
+  if (prototypes === undefined) return undefined;
+  const { request, response } = prototypes;
+  if (request !== undefined && !Object.prototype.isPrototypeOf.call(IncomingMessage.prototype, request)) {
+    throw new GatewayError("GW_ERR_INVALID_APP", "prototypes.request must inherit from http.IncomingMessage.prototype");
+  }
+  if (response !== undefined && !Object.prototype.isPrototypeOf.call(ServerResponse.prototype, response)) {
+    throw new GatewayError("GW_ERR_INVALID_APP", "prototypes.response must inherit from http.ServerResponse.prototype");
+  }
+  return request === undefined && response === undefined ? undefined : prototypes;
+}
+
+/**
+ * An `http.IncomingMessage` built on `prototype` (or on its own class's when `undefined`).
+ *
+ * @example
+ * ```ts
+ * const req = newRequest(socket, app.request);
+ * Object.getPrototypeOf(req) === app.request; // true
+ * ```
+ */
+export function newRequest(socket: Socket, prototype: object | undefined): IncomingMessage {
+  return prototype === undefined ? new IncomingMessage(socket) : new (requestClass(prototype))(socket);
+}
+
+/**
+ * An `http.ServerResponse` for `req` built on `prototype` (or on its own class's when `undefined`).
+ *
+ * @example
+ * ```ts
+ * const res = newResponse(req, app.response);
+ * ```
+ */
+export function newResponse(req: IncomingMessage, prototype: object | undefined): ServerResponse {
+  return prototype === undefined ? new ServerResponse(req) : new (responseClass(prototype))(req);
+}
+
+/**
+ * The `http.createServer()` options that make the server build its messages on `prototypes`.
+ *
+ * @example
+ * ```ts
+ * const server = createServer(toServerOptions({ request: app.request, response: app.response }), listener);
+ * ```
+ */
+export function toServerOptions(prototypes: NodePrototypes | undefined): ServerOptions {
+  const options: ServerOptions = {};
+  if (prototypes?.request !== undefined) {
+    options.IncomingMessage = requestClass(prototypes.request) as unknown as typeof IncomingMessage;
+  }
+  if (prototypes?.response !== undefined) {
+    options.ServerResponse = responseClass(prototypes.response) as unknown as typeof ServerResponse;
+  }
+  return options;
+}
+
+// node:http's message classes are plain constructor functions, which may run on an object made
+// elsewhere: the instance gets `prototype` when it is made, and no swap happens after.
+function requestClass(prototype: object): RequestClass {
+  let made = requestClasses.get(prototype);
+  if (made === undefined) {
+    // Named after node:http's class through the key — what stack traces show for a swapped message
+    // too — without a name binding that would shadow the class inside.
+    const Built = {
+      IncomingMessage: function (this: IncomingMessage, socket: Socket) {
+        (IncomingMessage as unknown as (this: IncomingMessage, socket: Socket) => void).call(this, socket);
+      },
+    }.IncomingMessage as unknown as RequestClass;
+    Built.prototype = prototype as IncomingMessage;
+    requestClasses.set(prototype, Built);
+    made = Built;
+  }
+  return made;
+}
+
+function responseClass(prototype: object): ResponseClass {
+  let made = responseClasses.get(prototype);
+  if (made === undefined) {
+    const Built = {
+      ServerResponse: function (this: ServerResponse, req: IncomingMessage, options?: object) {
+        (ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: object) => void).call(
+          this,
+          req,
+          options,
+        );
+      },
+    }.ServerResponse as unknown as ResponseClass;
+    Built.prototype = prototype as ServerResponse;
+    responseClasses.set(prototype, Built);
+    made = Built;
+  }
+  return made;
+}
