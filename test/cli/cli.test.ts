@@ -149,18 +149,28 @@ describe("gangway serve: each kind of app", () => {
     expect(unfactored.status).toBe(500);
   });
 
-  it.skipIf(!adapters.express)("serves an Express app through @gangway/express", async () => {
-    const dir = await project(
-      {
-        "app.mjs": `import express from "express";
+  it.skipIf(!adapters.express)(
+    "serves an Express app through @gangway/express, on req/res built on its prototypes",
+    async () => {
+      const dir = await project(
+        {
+          // Express swaps req's prototype to app.request on entry: the spy reports whether it was already there.
+          "app.mjs": `import express from "express";
 const app = express();
-app.get("/hello", (req, res) => res.type("text").send("express " + req.path));
+let born = "unswapped";
+const swap = Object.setPrototypeOf;
+Object.setPrototypeOf = (target, prototype) => {
+  if (prototype === app.request) born = String(Object.getPrototypeOf(target) === prototype);
+  return swap(target, prototype);
+};
+app.get("/hello", (req, res) => res.type("text").send("express " + req.path + " " + born));
 export default app;\n`,
-      },
-      ["@gangway/core", "@gangway/express", "express"],
-    );
-    expect(await serveOnce(dir, ["app.mjs"])).toMatchObject({ status: 200, body: "express /hello", code: 0 });
-  });
+        },
+        ["@gangway/core", "@gangway/express", "express"],
+      );
+      expect(await serveOnce(dir, ["app.mjs"])).toMatchObject({ status: 200, body: "express /hello true", code: 0 });
+    },
+  );
 
   it.skipIf(!adapters.koa)("serves a Koa app through @gangway/koa", async () => {
     const dir = await project(

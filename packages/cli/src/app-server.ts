@@ -1,6 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
-import { type GatewayApp, type LifecycleHooks, type NodeListenerOptions, toNodeListener } from "@gangway/core";
+import {
+  type GatewayApp,
+  type LifecycleHooks,
+  type NodeListenerOptions,
+  toNodeListener,
+  toServerOptions,
+} from "@gangway/core";
 import { CliError, messageOf } from "./errors.js";
 import { withAccessLog } from "./log.js";
 
@@ -66,7 +72,8 @@ export function createAppServer(app: GatewayApp, options: AppServerOptions): App
   const logged = options.accessLog
     ? withAccessLog(listener, options.accessLog, { color: options.color ?? false })
     : listener;
-  const server = createServer((req, res) => {
+  // Built on a fused Express app's own prototypes, as serve() builds them (core's toServerOptions).
+  const server = createServer(toServerOptions(app), (req, res) => {
     // A request that arrives on a kept-alive connection while draining is the last on it.
     if (draining) res.setHeader("connection", "close");
     logged(req, res);

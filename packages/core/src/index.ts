@@ -43,6 +43,7 @@ export {
 } from "./node/to-node-listener.js";
 export { type RunningServer, type ServeOptions, serve } from "./node/serve.js";
 export type { NodePrototypes } from "./node/node-prototypes.js";
+export { toServerOptions } from "./node/server-options.js";
 export { ClientWatch, hasClientLeft, watchClient } from "./node/client-watch.js";
 export {
   announceClose,

@@ -1,10 +1,14 @@
-import { IncomingMessage, ServerResponse } from "node:http";
+import { once } from "node:events";
+import { createServer, IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../errors.js";
 import { inject } from "../inject.js";
 import type { Middleware } from "../types.js";
 import { fromNodeListener, type NodeListener } from "./from-node-listener.js";
 import { serve } from "./serve.js";
+import { toServerOptions } from "./server-options.js";
+import { toNodeListener } from "./to-node-listener.js";
 
 const open: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -63,8 +67,27 @@ describe("fromNodeListener({ prototypes })", () => {
     expect(await (await fetch(server.url)).text()).toBe("[false,false,true,true]");
   });
 
+  it("gives a server of one's own the same options through toServerOptions(app)", async () => {
+    const given = prototypes();
+    const app = fromNodeListener(reporter(given), { prototypes: given });
+    expect(Object.keys(toServerOptions(app)).sort()).toEqual(["IncomingMessage", "ServerResponse"]);
+    expect(toServerOptions(app, { fuse: false })).toEqual({});
+    expect(toServerOptions(passThrough(app))).toEqual({});
+    const server = createServer(toServerOptions(app), toNodeListener(app));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    open.push(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const { port } = server.address() as AddressInfo;
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("[true,true,true,true]");
+  });
+
   it("refuses prototypes that do not inherit from node:http's classes with GW_ERR_INVALID_APP", () => {
-    const listener: NodeListener = (_req, res) => res.end();
+    const listener: NodeListener = (_req, res) => {
+      res.end();
+    };
     for (const bad of [{ request: {} }, { response: Object.create(IncomingMessage.prototype) as object }]) {
       let thrown: unknown;
       try {

@@ -8,11 +8,11 @@ import { GatewayError } from "../errors.js";
  *
  * Why they matter: V8 keeps an `IncomingMessage` or `ServerResponse` whose prototype was changed
  * after it was built, and everything it reaches, alive through young-generation collections until
- * the next full one. Measured on a raw node:http server answering 60,000 hellos
- * (docs/performance.md, seventh round): 0.2 MB survived the scavenges as built, 162 MB with both
- * prototypes swapped per request; Express's own hello spent 12 µs per request collecting, 0.8 µs
- * when its server built `req`/`res` with these prototypes to begin with. A message built with them
- * makes the listener's swap a no-op.
+ * the next full one, and the code that touches it runs slower. `node bench/prototype-swap.mjs`
+ * (docs/performance.md, seventh round), 60,000 hellos: raw node:http 16.3 µs of CPU each with 3 MB
+ * surviving the scavenges, 35.5 µs and 120 MB with both prototypes swapped per request; native
+ * Express 78.8 µs and 494 MB, `serve(fromExpress(app))` 30.8 µs and 5 MB. A message built with
+ * them makes the listener's swap a no-op.
  */
 export interface NodePrototypes {
   /** Put under every `req`: must inherit from `http.IncomingMessage.prototype`. */
@@ -80,10 +80,10 @@ export function newResponse(req: IncomingMessage, prototype: object | undefined)
  *
  * @example
  * ```ts
- * const server = createServer(toServerOptions({ request: app.request, response: app.response }), listener);
+ * const server = createServer(prototypeOptions({ request: app.request, response: app.response }), listener);
  * ```
  */
-export function toServerOptions(prototypes: NodePrototypes | undefined): ServerOptions {
+export function prototypeOptions(prototypes: NodePrototypes | undefined): ServerOptions {
   const options: ServerOptions = {};
   if (prototypes?.request !== undefined) {
     options.IncomingMessage = requestClass(prototypes.request) as unknown as typeof IncomingMessage;

@@ -1,11 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GatewayApp } from "../types.js";
-import { kNodePrototypes } from "./from-node-listener.js";
-import { type NodePrototypes, toServerOptions } from "./node-prototypes.js";
-import { kNodeListener, type NodeListenerOptions, toServerListener } from "./to-node-listener.js";
-
-type FusedApp = GatewayApp & { [kNodeListener]?: { [kNodePrototypes]?: NodePrototypes } };
+import { toServerOptions } from "./server-options.js";
+import { type NodeListenerOptions, toServerListener } from "./to-node-listener.js";
 
 /** Options for {@link serve}. */
 export interface ServeOptions extends NodeListenerOptions {
@@ -46,8 +43,7 @@ export async function serve(app: GatewayApp, options: ServeOptions = {}): Promis
   const listener = toServerListener(app, options);
   await app.startup?.();
   // A fused Express app puts its own prototypes under every req/res: built on them, the swap is a no-op.
-  const fused = options.fuse === false ? undefined : (app as FusedApp)[kNodeListener];
-  const server = createServer(toServerOptions(fused?.[kNodePrototypes]), listener);
+  const server = createServer(toServerOptions(app, options), listener);
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
