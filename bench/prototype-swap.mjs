@@ -71,7 +71,7 @@ async function serveVariant(name) {
 async function compare(amount) {
   if (pinning !== undefined) console.log(`Pinning: servers on core ${pinning.server}, load on core ${pinning.load}.`);
   console.log(`${amount.toLocaleString("en-US")} hellos per server after ${(amount / 3).toLocaleString("en-US")} of warm-up.\n`);
-  console.log("| server | CPU µs/hello | scavenges | survived them, MB | scavenge pause µs/hello | mark-compacts |");
+  console.log("| server | CPU µs/hello | scavenges | survived them, MiB | scavenge pause µs/hello | mark-compacts |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const [name, label] of Object.entries(VARIANTS)) {
     const row = await measureVariant(name, amount);

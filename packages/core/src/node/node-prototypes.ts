@@ -9,9 +9,9 @@ import { GatewayError } from "../errors.js";
  * Why they matter: V8 keeps an `IncomingMessage` or `ServerResponse` whose prototype was changed
  * after it was built, and everything it reaches, alive through young-generation collections until
  * the next full one, and the code that touches it runs slower. `node bench/prototype-swap.mjs`
- * (docs/performance.md, seventh round), 60,000 hellos: raw node:http 16.3 µs of CPU each with 3 MB
- * surviving the scavenges, 35.5 µs and 120 MB with both prototypes swapped per request; native
- * Express 78.8 µs and 494 MB, `serve(fromExpress(app))` 30.8 µs and 5 MB. A message built with
+ * (docs/performance.md, seventh round), 60,000 hellos: raw node:http 16.3 µs of CPU each with 3 MiB
+ * surviving the scavenges, 35.5 µs and 120 MiB with both prototypes swapped per request; native
+ * Express 78.8 µs and 494 MiB, `serve(fromExpress(app))` 30.8 µs and 5 MiB. A message built with
  * them makes the listener's swap a no-op.
  */
 export interface NodePrototypes {
