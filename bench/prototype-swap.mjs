@@ -70,7 +70,9 @@ async function serveVariant(name) {
 
 async function compare(amount) {
   if (pinning !== undefined) console.log(`Pinning: servers on core ${pinning.server}, load on core ${pinning.load}.`);
-  console.log(`${amount.toLocaleString("en-US")} hellos per server after ${(amount / 3).toLocaleString("en-US")} of warm-up.\n`);
+  console.log(
+    `${amount.toLocaleString("en-US")} hellos per server after ${(amount / 3).toLocaleString("en-US")} of warm-up.\n`,
+  );
   console.log("| server | CPU µs/hello | scavenges | survived them, MiB | scavenge pause µs/hello | mark-compacts |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const [name, label] of Object.entries(VARIANTS)) {
@@ -140,5 +142,7 @@ function loadCommand(url, amount) {
   // autocannon in a process of its own, on the load core, so the server's core is its alone.
   const script = `import("autocannon").then(({ default: a }) => a({ url: ${JSON.stringify(url)}, connections: 100, pipelining: 10, amount: ${amount} }))`;
   const args = ["--input-type=module", "-e", script];
-  return pinning === undefined ? [process.execPath, args] : ["taskset", ["-c", pinning.load, process.execPath, ...args]];
+  return pinning === undefined
+    ? [process.execPath, args]
+    : ["taskset", ["-c", pinning.load, process.execPath, ...args]];
 }
