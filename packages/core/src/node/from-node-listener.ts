@@ -4,7 +4,7 @@ import { isAborted } from "../request-signal.js";
 import { pass } from "../response.js";
 import type { GatewayApp, GatewayRequest, GatewayResponse } from "../types.js";
 import { hasClientLeft } from "./client-watch.js";
-import { checkPrototypes, type NodePrototypes } from "./node-prototypes.js";
+import { type MessageClasses, type NodePrototypes, toMessageClasses } from "./node-prototypes.js";
 import { closeConnection } from "./send-response.js";
 import { answer } from "./socketless/answer.js";
 import { Exchange } from "./socketless/exchange.js";
@@ -50,8 +50,8 @@ export type FusedNodeListener = (
   fresh?: boolean,
 ) => void;
 
-/** Where a fused listener keeps the {@link NodePrototypes} it was made with, for `serve()`. */
-export const kNodePrototypes = Symbol.for("gangway.nodePrototypes");
+/** Where a fused listener keeps the message classes of its {@link NodePrototypes}, for `serve()`. */
+export const kMessageClasses = Symbol.for("gangway.messageClasses");
 
 /**
  * Turns a Node listener into a gateway app, with no socket (spec, "Socketless Node pairs"). Per
@@ -99,21 +99,21 @@ export const kNodePrototypes = Symbol.for("gangway.nodePrototypes");
  */
 export function fromNodeListener(listener: NodeListener, options: FromNodeListenerOptions = {}): GatewayApp {
   if (typeof listener !== "function") throw new GatewayError("GW_ERR_INVALID_APP", `got ${typeof listener}`);
-  const prototypes = checkPrototypes(options.prototypes);
+  const classes = toMessageClasses(options.prototypes);
   const origin = (listener as { [kGatewayApp]?: GatewayApp })[kGatewayApp];
   if (origin !== undefined && options.fuse !== false) return origin;
   const app = function socketlessApp(request: GatewayRequest): Promise<GatewayResponse> {
     if (isAborted(request)) return Promise.reject(request.signal.reason);
-    return new Exchange(request, prototypes).run(listener);
+    return new Exchange(request, classes).run(listener);
   } as GatewayApp & { [kNodeListener]: FusedNodeListener };
   if (options.fuse !== false) {
     const fused = toFusedListener(listener) as FusedNodeListener & {
       [kGatewayApp]?: GatewayApp;
-      [kNodePrototypes]?: NodePrototypes;
+      [kMessageClasses]?: MessageClasses;
     };
     // Marked as toNodeListener marks its listeners, so fromNodeListener(toNodeListener(app)) is `app` here too.
     fused[kGatewayApp] = app;
-    if (prototypes !== undefined) fused[kNodePrototypes] = prototypes;
+    if (classes !== undefined) fused[kMessageClasses] = classes;
     app[kNodeListener] = fused;
   }
   return app;

@@ -21,24 +21,32 @@ export interface NodePrototypes {
   readonly response?: object;
 }
 
-type RequestClass = new (socket: Socket) => IncomingMessage;
-type ResponseClass = new (req: IncomingMessage, options?: object) => ServerResponse;
+export type RequestClass = new (socket: Socket) => IncomingMessage;
+export type ResponseClass = new (req: IncomingMessage, options?: object) => ServerResponse;
 
 // One constructor per prototype, made once: V8 caches the instance map on the constructor.
 const requestClasses = new WeakMap<object, RequestClass>();
 const responseClasses = new WeakMap<object, ResponseClass>();
 
+/** {@link NodePrototypes} checked, with the constructors that build on them, made once per listener. */
+export interface MessageClasses {
+  readonly prototypes: NodePrototypes;
+  readonly Request: RequestClass | undefined;
+  readonly Response: ResponseClass | undefined;
+}
+
 /**
- * Checks `prototypes` the way {@link fromNodeListener} takes them: each one given must inherit
- * from the class it stands for, or the messages built with it would lack node:http's methods.
+ * Checks `prototypes` the way {@link fromNodeListener} takes them — each one given must inherit
+ * from the class it stands for, or the messages built with it would lack node:http's methods — and
+ * makes the constructors that build on them, so no request looks them up.
  *
  * @example
  * ```ts
- * checkPrototypes({ request: app.request, response: app.response }); // Express's: fine
- * checkPrototypes({ request: {} }); // throws GW_ERR_INVALID_APP
+ * toMessageClasses({ request: app.request, response: app.response }); // Express's: fine
+ * toMessageClasses({ request: {} }); // throws GW_ERR_INVALID_APP
  * ```
  */
-export function checkPrototypes(prototypes: NodePrototypes | undefined): NodePrototypes | undefined {
+export function toMessageClasses(prototypes: NodePrototypes | undefined): MessageClasses | undefined {
   if (prototypes === undefined) return undefined;
   const { request, response } = prototypes;
   if (request !== undefined && !Object.prototype.isPrototypeOf.call(IncomingMessage.prototype, request)) {
@@ -47,50 +55,51 @@ export function checkPrototypes(prototypes: NodePrototypes | undefined): NodePro
   if (response !== undefined && !Object.prototype.isPrototypeOf.call(ServerResponse.prototype, response)) {
     throw new GatewayError("GW_ERR_INVALID_APP", "prototypes.response must inherit from http.ServerResponse.prototype");
   }
-  return request === undefined && response === undefined ? undefined : prototypes;
+  if (request === undefined && response === undefined) return undefined;
+  return {
+    prototypes,
+    Request: request === undefined ? undefined : requestClass(request),
+    Response: response === undefined ? undefined : responseClass(response),
+  };
 }
 
 /**
- * An `http.IncomingMessage` built on `prototype` (or on its own class's when `undefined`).
+ * An `http.IncomingMessage`, built by `Request` (see {@link MessageClasses}) when given.
  *
  * @example
  * ```ts
- * const req = newRequest(socket, app.request);
+ * const req = newRequest(socket, toMessageClasses({ request: app.request })?.Request);
  * Object.getPrototypeOf(req) === app.request; // true
  * ```
  */
-export function newRequest(socket: Socket, prototype: object | undefined): IncomingMessage {
-  return prototype === undefined ? new IncomingMessage(socket) : new (requestClass(prototype))(socket);
+export function newRequest(socket: Socket, Request: RequestClass | undefined): IncomingMessage {
+  return Request === undefined ? new IncomingMessage(socket) : new Request(socket);
 }
 
 /**
- * An `http.ServerResponse` for `req` built on `prototype` (or on its own class's when `undefined`).
+ * An `http.ServerResponse` for `req`, built by `Response` (see {@link MessageClasses}) when given.
  *
  * @example
  * ```ts
- * const res = newResponse(req, app.response);
+ * const res = newResponse(req, classes?.Response);
  * ```
  */
-export function newResponse(req: IncomingMessage, prototype: object | undefined): ServerResponse {
-  return prototype === undefined ? new ServerResponse(req) : new (responseClass(prototype))(req);
+export function newResponse(req: IncomingMessage, Response: ResponseClass | undefined): ServerResponse {
+  return Response === undefined ? new ServerResponse(req) : new Response(req);
 }
 
 /**
- * The `http.createServer()` options that make the server build its messages on `prototypes`.
+ * The `http.createServer()` options that make the server build its messages with `classes`.
  *
  * @example
  * ```ts
- * const server = createServer(prototypeOptions({ request: app.request, response: app.response }), listener);
+ * const server = createServer(classOptions(toMessageClasses({ request: app.request })), listener);
  * ```
  */
-export function prototypeOptions(prototypes: NodePrototypes | undefined): ServerOptions {
+export function classOptions(classes: MessageClasses | undefined): ServerOptions {
   const options: ServerOptions = {};
-  if (prototypes?.request !== undefined) {
-    options.IncomingMessage = requestClass(prototypes.request) as unknown as typeof IncomingMessage;
-  }
-  if (prototypes?.response !== undefined) {
-    options.ServerResponse = responseClass(prototypes.response) as unknown as typeof ServerResponse;
-  }
+  if (classes?.Request !== undefined) options.IncomingMessage = classes.Request as unknown as typeof IncomingMessage;
+  if (classes?.Response !== undefined) options.ServerResponse = classes.Response as unknown as typeof ServerResponse;
   return options;
 }
 

@@ -1,10 +1,10 @@
 import type { ServerOptions } from "node:http";
 import type { GatewayApp } from "../types.js";
-import { type FusedNodeListener, kNodePrototypes } from "./from-node-listener.js";
-import { type NodePrototypes, prototypeOptions } from "./node-prototypes.js";
+import { type FusedNodeListener, kMessageClasses } from "./from-node-listener.js";
+import { classOptions, type MessageClasses } from "./node-prototypes.js";
 import { kNodeListener } from "./to-node-listener.js";
 
-type FusedApp = GatewayApp & { [kNodeListener]?: FusedNodeListener & { [kNodePrototypes]?: NodePrototypes } };
+type FusedApp = GatewayApp & { [kNodeListener]?: FusedNodeListener & { [kMessageClasses]?: MessageClasses } };
 
 /**
  * The `http.createServer()` options to serve `app` with, as `serve()` uses them: for the direct
@@ -25,5 +25,5 @@ type FusedApp = GatewayApp & { [kNodeListener]?: FusedNodeListener & { [kNodePro
  */
 export function toServerOptions(app: GatewayApp, options: { fuse?: boolean } = {}): ServerOptions {
   if (options.fuse === false) return {};
-  return prototypeOptions((app as FusedApp)[kNodeListener]?.[kNodePrototypes]);
+  return classOptions((app as FusedApp)[kNodeListener]?.[kMessageClasses]);
 }

@@ -5,7 +5,7 @@ import { pass } from "../../response.js";
 import { isThenable } from "../../thenable.js";
 import type { GatewayRequest, GatewayResponse, OutgoingHeaders } from "../../types.js";
 import type { NodeListener } from "../from-node-listener.js";
-import type { NodePrototypes } from "../node-prototypes.js";
+import type { MessageClasses } from "../node-prototypes.js";
 import { errorResponse } from "../to-node-listener.js";
 import { answer } from "./answer.js";
 import { type BodySource, deferred, done, ResponseBody, type Waiting } from "./body.js";
@@ -101,12 +101,12 @@ export class Exchange implements SocketHost, ResponseSink, BodySource {
   /** Inside the listener's own call: a head committed now is settled when the call returns. */
   #running = false;
 
-  /** @param prototypes what the listener puts under `req` and `res`, to build them on */
-  constructor(request: GatewayRequest, prototypes?: NodePrototypes) {
+  /** @param classes what builds `req` and `res` on the prototypes the listener puts under them */
+  constructor(request: GatewayRequest, classes?: MessageClasses) {
     this.request = request;
     this.socket = new SocketlessSocket(this);
-    this.req = createSocketlessRequest(this.socket, request, prototypes?.request);
-    this.res = createSocketlessResponse(this.req, this, prototypes?.response);
+    this.req = createSocketlessRequest(this.socket, request, classes?.Request);
+    this.res = createSocketlessResponse(this.req, this, classes?.Response);
   }
 
   /** Calls the listener and resolves with the gateway response once its head is committed. */

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { GatewayError } from "../../errors.js";
 import type { GatewayRequest, RequestBody } from "../../types.js";
-import { newRequest } from "../node-prototypes.js";
+import { newRequest, type RequestClass } from "../node-prototypes.js";
 import { toRawHeaders } from "./headers.js";
 import type { SocketlessSocket } from "./socket.js";
 
@@ -44,8 +44,8 @@ const kBody = Symbol("gangway.socketlessBody");
  * own requests too (~0.3 µs per request between the two). `_read` and `_destroy` are own
  * properties, as Express's prototype swap (`Object.setPrototypeOf(req, app.request)`) would drop
  * them from a prototype; their state lives in a {@link BodyPuller}, which survives the swap. Given
- * the `prototype` the listener puts under its requests, the request is built on it, and that swap
- * changes nothing (see `NodePrototypes`).
+ * the `Request` class of the prototype the listener puts under its requests, the request is built
+ * on it, and that swap changes nothing (see `NodePrototypes`).
  *
  * @example
  * ```ts
@@ -56,9 +56,9 @@ const kBody = Symbol("gangway.socketlessBody");
 export function createSocketlessRequest(
   socket: SocketlessSocket,
   request: GatewayRequest,
-  prototype?: object,
+  Request?: RequestClass,
 ): SocketlessRequest {
-  const req = newRequest(socket as unknown as Socket, prototype) as SocketlessRequest;
+  const req = newRequest(socket as unknown as Socket, Request) as SocketlessRequest;
   req.httpVersionMajor = 1;
   req.httpVersionMinor = 1;
   req.httpVersion = "1.1";

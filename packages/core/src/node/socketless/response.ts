@@ -1,6 +1,6 @@
 import { ServerResponse } from "node:http";
 import type { OutgoingHeaders } from "../../types.js";
-import { newResponse } from "../node-prototypes.js";
+import { newResponse, type ResponseClass } from "../node-prototypes.js";
 import { captureHeaders } from "./headers.js";
 import type { SocketlessRequest } from "./incoming.js";
 import type { PipedSource } from "./piped-errors.js";
@@ -47,7 +47,7 @@ export type SocketlessResponse = ServerResponse & { [kSink]: ResponseSink };
  * is, never framed (chunked encoding is switched off once the head is stored).
  *
  * As for the request (see `createSocketlessRequest`), not a subclass, and the overrides are own
- * properties, so that Express's prototype swap keeps them; built on `prototype` when given.
+ * properties, so that Express's prototype swap keeps them; built by `Response` when given.
  *
  * @example
  * ```ts
@@ -58,9 +58,9 @@ export type SocketlessResponse = ServerResponse & { [kSink]: ResponseSink };
 export function createSocketlessResponse(
   req: SocketlessRequest,
   sink: ResponseSink,
-  prototype?: object,
+  Response?: ResponseClass,
 ): SocketlessResponse {
-  const res = newResponse(req, prototype) as SocketlessResponse;
+  const res = newResponse(req, Response) as SocketlessResponse;
   res[kSink] = sink;
   // Linked as node:http's server links them, minus `assignSocket`'s 'socket' event: nobody is listening yet.
   const socket = req.socket as unknown as SocketlessSocket;
