@@ -43,7 +43,7 @@ describe("fromNodeListener({ prototypes })", () => {
     expect(await (await inject(plain, { url: "/" })).text()).toBe("[false,false,true,true]");
   });
 
-  it("makes serve() build its own req/res on them when it runs the fused listener, and only then", async () => {
+  it("makes serve() build its own req/res on them for the fused listener; unfused, the pair has them", async () => {
     const given = prototypes();
     const app = fromNodeListener(reporter(given), { prototypes: given });
     const answers: string[] = [];

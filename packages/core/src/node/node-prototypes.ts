@@ -28,9 +28,8 @@ export type ResponseClass = new (req: IncomingMessage, options?: object) => Serv
 const requestClasses = new WeakMap<object, RequestClass>();
 const responseClasses = new WeakMap<object, ResponseClass>();
 
-/** {@link NodePrototypes} checked, with the constructors that build on them, made once per listener. */
+/** The constructors that build on checked {@link NodePrototypes}, made once per listener. */
 export interface MessageClasses {
-  readonly prototypes: NodePrototypes;
   readonly Request: RequestClass | undefined;
   readonly Response: ResponseClass | undefined;
 }
@@ -57,7 +56,6 @@ export function toMessageClasses(prototypes: NodePrototypes | undefined): Messag
   }
   if (request === undefined && response === undefined) return undefined;
   return {
-    prototypes,
     Request: request === undefined ? undefined : requestClass(request),
     Response: response === undefined ? undefined : responseClass(response),
   };
