@@ -63,17 +63,34 @@ async function inExpress(app) {
   return express().use(toExpress(await app()));
 }
 
+/**
+ * The Express host above on a node:http server built on its own prototypes
+ * (`createServer(toServerOptions(fromExpress(host)), host)`, what `serve(fromExpress(host))` does):
+ * Express's per-request prototype swap then finds them in place.
+ */
+async function inExpressOnItsPrototypes(app) {
+  const [{ createServer }, { toServerOptions }, { fromExpress }] = await Promise.all([
+    import("node:http"),
+    import("@gangway/core"),
+    import("@gangway/express"),
+  ]);
+  const host = await inExpress(app);
+  return createServer(toServerOptions(fromExpress(host)), host);
+}
+
 async function inKoa(app) {
   const { default: Koa } = await import("koa");
   const { toKoa } = await import("@gangway/koa");
   return new Koa().use(toKoa(await app())).callback();
 }
 
-async function inFastify(app, host) {
+/** With `factory`, Fastify's server comes from `toServerFactory(app)`: built on the app's prototypes. */
+async function inFastify(app, host, factory = false) {
   const { default: Fastify } = await import("fastify");
-  const { toFastify } = await import("@gangway/fastify");
-  const fastify = Fastify({ logger: false });
-  await fastify.register(toFastify(await app()));
+  const { toFastify, toServerFactory } = await import("@gangway/fastify");
+  const gateway = await app();
+  const fastify = Fastify(factory ? { logger: false, serverFactory: toServerFactory(gateway) } : { logger: false });
+  await fastify.register(toFastify(gateway));
   await fastify.listen({ host, port: 0 });
   return fastify.server;
 }
@@ -381,6 +398,15 @@ export const scenarios = [
     build: () => inExpress(() => fromKoaApp(true)),
   },
   {
+    name: "gw:koa-in-express:own-server",
+    kind: "gangway",
+    label: "the same Express host on createServer(toServerOptions(fromExpress(host)), host)",
+    baseline: "koa",
+    fused: true,
+    streams: true,
+    build: () => inExpressOnItsPrototypes(() => fromKoaApp(true)),
+  },
+  {
     name: "gw:koa-in-express:unfused",
     kind: "gangway",
     label: "express().use(toExpress(passThrough(fromKoa(app))))",
@@ -418,6 +444,16 @@ export const scenarios = [
     fused: true,
     streams: true,
     build: ({ host }) => inFastify(() => fromExpressApp(true), host),
+  },
+  {
+    name: "gw:express-in-fastify:factory",
+    kind: "gangway",
+    label: "the same, on Fastify({ serverFactory: toServerFactory(fromExpress(app)) })",
+    baseline: "express",
+    job: "Express app in Fastify",
+    fused: true,
+    streams: true,
+    build: ({ host }) => inFastify(() => fromExpressApp(true), host, true),
   },
   {
     name: "gw:express-in-fastify:unfused",

@@ -10,10 +10,12 @@ const UNFUSED = ["gw:express:unfused", "gw:koa:unfused", "gw:fastify:unfused"];
 // One framework's app inside another's host: the jobs koa-connect and @fastify/express do.
 const CROSS = [
   "gw:koa-in-express",
+  "gw:koa-in-express:own-server",
   "gw:koa-in-express:unfused",
   "gw:express-in-koa",
   "gw:express-in-koa:unfused",
   "gw:express-in-fastify",
+  "gw:express-in-fastify:factory",
   "gw:express-in-fastify:unfused",
 ];
 

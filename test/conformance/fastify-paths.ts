@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type GatewayApp, type Middleware, serve } from "@gangway/core";
 import { fromExpress, toExpress } from "@gangway/express";
-import { fromFastify, toFastify } from "@gangway/fastify";
+import { fromFastify, type GatewayServerFactory, toFastify, toServerFactory } from "@gangway/fastify";
 import { fromKoa, toKoa } from "@gangway/koa";
 import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -20,9 +20,12 @@ const bodyLimit = 64 * 1024 * 1024;
  * A Fastify server as a production deployment runs it. Fastify's default error handler shows
  * `error.message` in a 500's JSON body; a production host hides it, as `serve()` does — the
  * behaviours check that no detail leaks, so the host sets the handler it would have in production.
+ * Given a `serverFactory`, Fastify's server comes from it.
  */
-export function fastifyHost(): FastifyInstance {
-  const fastify = Fastify({ bodyLimit });
+export function fastifyHost(serverFactory?: GatewayServerFactory): FastifyInstance {
+  const fastify = (
+    serverFactory === undefined ? Fastify({ bodyLimit }) : Fastify({ bodyLimit, serverFactory })
+  ) as FastifyInstance;
   fastify.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (status < 500) return reply.send(error);
@@ -141,6 +144,25 @@ export function fastifyInExpressPath(fuse: boolean): ConformancePath {
  */
 export function expressInFastifyPath(fuse: boolean, prefix = ""): ConformancePath {
   return crossInFastify(`toFastify(fromExpress(…)`, fuse, prefix, (app) => fromExpress(express().use(toExpress(app))));
+}
+
+/**
+ * Express mounted in Fastify, fused, on the server `toServerFactory` builds: Fastify's own
+ * `request.raw`/`reply.raw` are made on Express's prototypes, so Express's swap changes nothing.
+ */
+export function expressOnServerFactoryPath(): ConformancePath {
+  return {
+    name: "toFastify(fromExpress(…)) in Fastify on toServerFactory",
+    transport: "http",
+    errors: "respond",
+    malformedPaths: "refuse",
+    start: (app) => {
+      const legacy = fromExpress(express().use(toExpress(app)));
+      return listenFastify(
+        fastifyHost(toServerFactory(legacy)).register(toFastify(legacy)) as unknown as FastifyInstance,
+      );
+    },
+  };
 }
 
 /** Koa mounted in Fastify: `fastify.register(toFastify(fromKoa(new Koa().use(toKoa(app))), { fuse }), { prefix })`. */
