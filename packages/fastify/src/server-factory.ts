@@ -13,7 +13,15 @@ interface FastifyServerSettings {
   maxRequestsPerSocket?: number;
 }
 
-/** A Fastify `serverFactory`: Fastify calls it with its request handler and its options. */
+/**
+ * A Fastify `serverFactory`: Fastify calls it with its request handler and its options.
+ *
+ * @example
+ * ```ts
+ * const factory: GatewayServerFactory = toServerFactory(fromExpress(expressApp));
+ * const fastify = Fastify({ serverFactory: factory });
+ * ```
+ */
 export type GatewayServerFactory = (handler: RequestListener, settings: Record<string, unknown>) => Server;
 
 /**
@@ -23,7 +31,8 @@ export type GatewayServerFactory = (handler: RequestListener, settings: Record<s
  * (for `fromExpress(app)`: `app.request`/`app.response`). Fused under `toFastify`, Express runs on
  * Fastify's own messages, and its per-request `Object.setPrototypeOf` then finds its prototypes in
  * place: V8 makes that swap cost more than the rest of Express's hello (docs/performance.md). For
- * an app without prototypes of its own the server is Fastify's usual one. Every route of the
+ * an app without prototypes of its own, or with `fuse: false` (when Express runs on the socketless
+ * pair, not on Fastify's messages), the server is Fastify's usual one. Every route of the
  * instance sees `request.raw`/`reply.raw` on those prototypes, as every route after
  * @fastify/express's hook does. HTTP/2 messages are not node:http's: with `http2` it throws
  * `GW_ERR_INVALID_APP`.
