@@ -76,8 +76,9 @@ describe("toServerFactory", () => {
     }
     // Fastify's defaults too (keepAliveTimeout 72 s where Node's is 5 s).
     const defaults = Fastify({ serverFactory: toServerFactory(fromExpress(express())) });
-    open.push(defaults);
-    expect(defaults.server.keepAliveTimeout).toBe(Fastify().server.keepAliveTimeout);
+    const plain = Fastify();
+    open.push(defaults, plain);
+    expect(defaults.server.keepAliveTimeout).toBe(plain.server.keepAliveTimeout);
     expect(defaults.server.keepAliveTimeout).toBe(72_000);
   });
 
