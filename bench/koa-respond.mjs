@@ -2,7 +2,7 @@
  * What a Koa host costs a streamed response before any app inside it runs, and so how close an
  * Express app inside Koa can come to Express on its own server.
  *
- *   node bench/koa-respond.mjs [--rounds 3] [--echoes 15000] [--streams 6000]
+ *   node bench/koa-respond.mjs [--rounds 5] [--echoes 15000] [--streams 6000]
  *
  * Koa 3's `respond()` sends a stream body with `stream.pipeline(body, res)`, where a node:http or
  * Express handler pipes (`body.pipe(res)`). On Node 20 a pipeline makes an AbortController per call
@@ -46,7 +46,7 @@ const { values } = parseArgs({
 });
 if (values.serve !== undefined) await serveVariant(await buildServer(values.serve));
 else
-  await compare(Number(values.rounds ?? 3), {
+  await compare(Number(values.rounds ?? 5), {
     echo: Number(values.echoes ?? 15_000),
     stream: Number(values.streams ?? 6_000),
   });

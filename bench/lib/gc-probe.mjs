@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { BYTES_TYPE } from "../apps/payload.mjs";
 import { cpuMicros } from "./proc.mjs";
 import { pinning } from "./processes.mjs";
 
@@ -31,9 +32,10 @@ export async function serveVariant(server) {
 }
 
 /**
- * Starts `script --serve <name>`, puts `amount / 3` requests of `load` on it as warm-up, then
- * `amount` measured ones. `load` is one of the bench's workloads (bench/lib/workloads.mjs). Returns the server's CPU µs per request and, over the measured requests,
- * the scavenges, the MiB that survived them, their pause per request, and the mark-compacts.
+ * Starts `script --serve <name>`, puts `amount / 3` requests of `load` (one of the bench's
+ * workloads, `lib/workloads.mjs`) on it as warm-up, then `amount` measured ones. Returns the
+ * server's CPU µs per request and, over the measured requests, the scavenges, the MiB that survived
+ * them, their pause per request, and the mark-compacts.
  */
 export async function measureVariant(script, name, { amount, load }) {
   const args = [
@@ -91,7 +93,7 @@ async function hammer(url, load, amount) {
   const { method, connections, pipelining, bodySize } = load;
   const options = { method, connections, pipelining };
   const body = bodySize === undefined ? "" : `body: Buffer.alloc(${bodySize}, 120), `;
-  const headers = bodySize === undefined ? "" : `headers: { "content-type": "application/octet-stream" }, `;
+  const headers = bodySize === undefined ? "" : `headers: { "content-type": ${JSON.stringify(BYTES_TYPE)} }, `;
   const script =
     `import("autocannon").then(({ default: a }) => a({ url: ${JSON.stringify(url)}, ${body}${headers}` +
     `...${JSON.stringify(options)}, amount: ${amount} }))`;
