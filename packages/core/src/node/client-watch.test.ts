@@ -125,4 +125,25 @@ describe("watchClient().onAbort", () => {
     await stopped;
     expect(heard).toEqual(["first", "late"]);
   });
+
+  it("takes its listener off the response when that listener is removed, and is silent once the watch stops", async () => {
+    const heard: string[] = [];
+    const counts: number[] = [];
+    let gone: Promise<unknown> = Promise.resolve();
+    await exchange((res) => {
+      const watch = watchClient(res);
+      const before = res.listenerCount("close");
+      const stop = watch.onAbort(() => heard.push("removed"));
+      counts.push(res.listenerCount("close") - before);
+      stop();
+      counts.push(res.listenerCount("close") - before);
+      watch.onAbort(() => heard.push("stopped"));
+      watch.stop();
+      gone = closed(res);
+      res.writeHead(200).write("part");
+    }, true);
+    await gone;
+    expect(counts).toEqual([1, 0]);
+    expect(heard).toEqual([]);
+  });
 });
