@@ -85,7 +85,7 @@ export class ClientWatch implements SignalSource {
    * the signal. Each call listens on the response with a closure of its own, removed when the
    * returned function is called: shared state on the watch (a list of listeners, a listener kept
    * after its last user left) made a streamed response's objects survive V8's young-generation
-   * collections, ~6 KiB per echo under Koa (docs/performance.md, ninth round).
+   * collections, ~7 KiB per echo under Koa (docs/performance.md, ninth round).
    */
   onAbort(listener: () => void): () => void {
     if (this.gone) {
