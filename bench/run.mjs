@@ -5,10 +5,13 @@
  *   node bench/run.mjs --quick          a subset in under a minute
  *   node bench/run.mjs --cpu            hello over a fixed request count: CPU µs per request
  *                                       (--workload echo|stream for those, over every path)
+ *   node bench/run.mjs --instructions   hello over a fixed request count under valgrind's callgrind:
+ *                                       instructions per request, which the machine's load does not move
+ *                                       (--workload echo|stream for those, over every path)
  *   node bench/run.mjs --profile <name> one scenario under `node --cpu-prof`, top self time
  *
  * Options: --rounds N, --duration S (hello), --body-duration S (echo, stream), --warmup S,
- * --amount N and --warmup-amount N (--cpu), --slow-rounds N, --only name,name, --workloads hello,echo,stream,slow,
+ * --amount N and --warmup-amount N (--cpu, --instructions), --slow-rounds N, --only name,name, --workloads hello,echo,stream,slow,
  * --doc (also write the report into docs/performance.md), --v8-heap (servers keep V8's own
  * young-generation sizing instead of bench/lib/processes.mjs's YOUNG_GENERATION),
  * --default-malloc (servers keep glibc's heap trimming instead of MALLOC_TUNABLES).
@@ -19,7 +22,17 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { checkBars } from "./lib/bars.mjs";
 import { compareHeads } from "./lib/fidelity.mjs";
-import { barsTable, describeMachine, headsTable, preamble, slowTable, workloadTable } from "./lib/markdown.mjs";
+import { callgrindMissing, callgrindVersion, countRounds, summariseInstructions } from "./lib/instructions.mjs";
+import {
+  barsTable,
+  describeMachine,
+  headsTable,
+  instructionsPreamble,
+  instructionsTable,
+  preamble,
+  slowTable,
+  workloadTable,
+} from "./lib/markdown.mjs";
 import { measureRounds, measureSlow } from "./lib/measure.mjs";
 import { probe } from "./lib/probe.mjs";
 import { pinning, startLoadWorker, startServer, useDefaultMalloc, useV8Heap } from "./lib/processes.mjs";
@@ -47,11 +60,21 @@ const CPU_WARMUP = { hello: 50_000, echo: 20_000, stream: 4_000 };
 /** The paths whose bars sit near 1, which `--cpu` measures by default. */
 const CPU_SCENARIOS = ["node", "express", "koa", "fastify", "gw:serve", "gw:in-express", "gw:in-koa", "gw:in-fastify"];
 const CPU_FROM = ["gw:express", "gw:koa", "gw:fastify"];
+const UNFUSED_FROM = ["gw:express:unfused", "gw:koa:unfused", "gw:fastify:unfused"];
+/**
+ * `--instructions` counts, in requests. Hello warms up as `--cpu` does: a server's JavaScript
+ * settles within ~40,000 hellos (V8 recompiles `serve()`'s listener once more after 20,000), and a
+ * tier change inside the count shows in it. Echo and stream warm up half as long as under `--cpu`,
+ * for time: a server runs ~50 times slower under callgrind.
+ */
+const INSTRUCTIONS_AMOUNT = { hello: 5_000, echo: 1_000, stream: 200 };
+const INSTRUCTIONS_WARMUP = { hello: 50_000, echo: 10_000, stream: 2_000 };
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     cpu: { type: "boolean", default: false },
+    instructions: { type: "boolean", default: false },
     profile: { type: "string" },
     workload: { type: "string", default: "hello" },
     rounds: { type: "string" },
@@ -78,8 +101,14 @@ const settings = {
   warmup: number(args.warmup, base.warmup),
   bodyWarmup: number(args.warmup, base.bodyWarmup),
   slowRounds: number(args["slow-rounds"], base.slowRounds),
-  amount: number(args.amount, Math.round(CPU_AMOUNT[args.workload] / (args.quick ? 5 : 1))),
-  warmupAmount: number(args["warmup-amount"], Math.round(CPU_WARMUP[args.workload] / (args.quick ? 5 : 1))),
+  amount: number(
+    args.amount,
+    Math.round((args.instructions ? INSTRUCTIONS_AMOUNT : CPU_AMOUNT)[args.workload] / (args.quick ? 5 : 1)),
+  ),
+  warmupAmount: number(
+    args["warmup-amount"],
+    Math.round((args.instructions ? INSTRUCTIONS_WARMUP : CPU_WARMUP)[args.workload] / (args.quick ? 5 : 1)),
+  ),
 };
 const log = (line) => console.error(line);
 if (args["v8-heap"]) useV8Heap();
@@ -94,6 +123,7 @@ log(
 
 if (args.profile) await profileMode(args.profile);
 else if (args.cpu) await cpuMode();
+else if (args.instructions) await instructionsMode();
 else await fullMode();
 log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 
@@ -245,6 +275,52 @@ async function cpuMode() {
   });
 }
 
+async function instructionsMode() {
+  const workload = args.workload;
+  if (!workloads[workload]) throw new Error(`--instructions counts hello, echo or stream, not ${workload}`);
+  const missing = callgrindMissing();
+  if (missing) throw new Error(`--instructions needs valgrind: ${missing}`);
+  const rounds = number(args.rounds, 1);
+  const list =
+    workload === "hello"
+      ? pick((scenario) => [...CPU_SCENARIOS, ...CPU_FROM, ...UNFUSED_FROM].includes(scenario.name))
+      : pick((scenario) => scenario.streams && scenario.kind !== "peer");
+  const counted = await countRounds({
+    scenarios: list,
+    workload,
+    amount: settings.amount,
+    warmupAmount: settings.warmupAmount,
+    rounds,
+    log,
+  });
+  const notRun = notRunFrom(counted);
+  const rows = summariseInstructions(counted.records, list);
+  const checks = checkBars({
+    summaries: { [workload]: rows },
+    notRun,
+    scenarios: list,
+    metric: "instructions",
+    workload,
+  });
+  const machine = describeMachine();
+  const runSettings =
+    `--instructions: ${rounds} round(s) of ${settings.amount.toLocaleString("en-US")} ${workloads[workload].title} ` +
+    `requests per scenario after ${settings.warmupAmount.toLocaleString("en-US")} to warm up; ${list.length} scenarios; took ${elapsed()}`;
+  const report = [
+    instructionsPreamble(machine, runSettings, callgrindVersion()),
+    `### ${workloads[workload].title}, instructions per request\n\n${instructionsTable(rows, list, notRun, workload)}`,
+    `### Bars by instructions per request\n\n${barsTable(checks, { cpu: false })}`,
+  ].join("\n\n");
+  save(workload === "hello" ? "instructions" : `instructions-${workload}`, report, {
+    settings: { ...settings, rounds },
+    machine,
+    records: counted.records,
+    rows,
+    checks,
+    notRun: describeNotRun(list, notRun),
+  });
+}
+
 async function profileMode(name) {
   const profileDir = join(resultsDir, "profiles");
   mkdirSync(profileDir, { recursive: true });
@@ -316,7 +392,8 @@ function writeDoc(kind, report) {
   }
   const open = `<!-- bench:${kind} -->`;
   const close = `<!-- /bench:${kind} -->`;
-  const command = kind === "run" ? "" : kind === "cpu" ? " --cpu" : ` --cpu --workload ${kind.slice(4)}`;
+  const [mode, workload] = kind.split("-");
+  const command = kind === "run" ? "" : ` --${mode}${workload ? ` --workload ${workload}` : ""}`;
   const block = `${open}\n\n_Generated by \`pnpm bench${command} --doc\` on ${new Date().toISOString().slice(0, 10)}._\n\n${report}\n\n${close}`;
   const start = doc.indexOf(open);
   const end = doc.indexOf(close);

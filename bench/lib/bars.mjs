@@ -21,9 +21,10 @@ const CROSS = [
 
 /**
  * `summaries` maps a workload to its rows (from `summarise`), `slow` holds the slow-reader rows,
- * `notRun(name, workload)` says why a scenario has no numbers for a workload. `metric` is "rps" (a load run) or "cpu" (the
- * `--cpu` mode, where the CPU ratio is the measure, for `workload`: the hello bars, or for echo and
- * stream their every-path bar). Returns the checks in the order of the issue.
+ * `notRun(name, workload)` says why a scenario has no numbers for a workload. `metric` is "rps" (a
+ * load run), "cpu" (the `--cpu` mode, where the CPU ratio is the measure) or "instructions" (the
+ * `--instructions` mode, whose rows carry the instruction ratio as `ratio`), for `workload`: the
+ * hello bars, or for echo and stream their every-path bar. Returns the checks in the order of the issue.
  */
 export function checkBars({ summaries, slow, notRun, scenarios, metric = "rps", workload = "hello" }) {
   const checks = [];
@@ -50,7 +51,7 @@ export function checkBars({ summaries, slow, notRun, scenarios, metric = "rps", 
     ["stream", "streamed 1 MiB response vs native, every path"],
     ["echo", "64 KiB echo vs native, every path"],
   ];
-  if (metric === "cpu" && workload !== "hello") {
+  if (metric !== "rps" && workload !== "hello") {
     for (const [name, bar] of everyPath)
       if (name === workload) for (const path of gangway) ratioCheck(bar, name, path.name, 0.95);
     return checks;
@@ -62,6 +63,8 @@ export function checkBars({ summaries, slow, notRun, scenarios, metric = "rps", 
   for (const name of FUSED) ratioCheck("from* app on serve(), fused, vs the framework alone", "hello", name, 0.97);
   if (metric === "cpu") return checks;
   for (const name of UNFUSED) ratioCheck("from* app on serve(), unfused, vs the framework alone", "hello", name, 0.75);
+  // The peers are not counted: their bar is a load run's.
+  if (metric === "instructions") return checks;
 
   const peerCheck = (bar, name) => {
     const row = rowOf("hello", name);

@@ -162,23 +162,52 @@ export function headsTable(rows) {
   return table(["scenario", "baseline", "workload", "lacks", "adds", "differs in value"], body);
 }
 
-/** The bars, one line each: the verdict by the bar's own measure, and by CPU per request beside it. */
-export function barsTable(checks) {
-  const header = ["bar", "path", "Measured", "Bar", "verdict", "CPU ratio", "by CPU"];
+/**
+ * The bars, one line each: the verdict by the bar's own measure, and by CPU per request beside it
+ * (`cpu: false` for a measure that has no CPU time beside it).
+ */
+export function barsTable(checks, { cpu = true } = {}) {
+  const header = ["bar", "path", "Measured", "Bar", "verdict", "CPU ratio", "by CPU"].slice(0, cpu ? 7 : 5);
   const bold = (verdict) => (verdict === "met" || verdict === "missed" ? `**${verdict}**` : verdict);
-  const body = checks.map((check) => [
-    check.bar,
-    `\`${check.scenario}\`${check.baseline ? ` vs \`${check.baseline}\`` : ""}`,
-    check.measured === undefined
-      ? "n/a"
-      : check.unit
-        ? `${check.measured.toFixed(1)} ${check.unit}`
-        : check.measured.toFixed(2),
-    check.threshold,
-    bold(check.verdict),
-    check.cpuRatio === undefined ? "—" : check.cpuRatio.toFixed(2),
-    check.cpuVerdict ?? "—",
-  ]);
+  const body = checks.map((check) =>
+    [
+      check.bar,
+      `\`${check.scenario}\`${check.baseline ? ` vs \`${check.baseline}\`` : ""}`,
+      check.measured === undefined
+        ? "n/a"
+        : check.unit
+          ? `${check.measured.toFixed(1)} ${check.unit}`
+          : check.measured.toFixed(2),
+      check.threshold,
+      bold(check.verdict),
+      check.cpuRatio === undefined ? "—" : check.cpuRatio.toFixed(2),
+      check.cpuVerdict ?? "—",
+    ].slice(0, header.length),
+  );
+  return table(header, body);
+}
+
+/** The table of an `--instructions` run (rows from `summariseInstructions`). */
+export function instructionsTable(rows, scenarios, notRun, workload) {
+  const header = ["scenario", "path", "Instructions/req (k)", "Spread (min–max)", "Other threads (k)", "× baseline"];
+  const k = (value) => (value === undefined ? "n/a" : (value / 1000).toFixed(1));
+  const body = [];
+  for (const scenario of scenarios) {
+    const row = rows.find((candidate) => candidate.scenario === scenario.name);
+    if (!row) {
+      const reason = notRun(scenario.name, workload);
+      if (reason) body.push([`\`${scenario.name}\``, scenario.label, reason, "", "", ""]);
+      continue;
+    }
+    body.push([
+      `\`${row.scenario}\``,
+      row.label,
+      k(row.main),
+      `${k(row.mainMin)}–${k(row.mainMax)}`,
+      k(row.other),
+      ratioCell(row.ratio, row.baseline),
+    ]);
+  }
   return table(header, body);
 }
 
@@ -201,5 +230,20 @@ export function preamble(machine, settings) {
     `- Packages: ${versions}.`,
     `- Run: ${settings}.`,
     `- Load (autocannon): ${loads}. Slow reader: ${slowReader.bytes / 2 ** 20} MiB read ~${slowReader.readBytes / 2 ** 20} MiB at a time with ${slowReader.pauseMs} ms pauses.`,
+  ].join("\n");
+}
+
+/** The machine and method section of an `--instructions` report. */
+export function instructionsPreamble(machine, settings, valgrind) {
+  const versions = Object.entries(machine.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ");
+  return [
+    `- Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB; ${machine.platform}; Node ${machine.node}; ${valgrind}.`,
+    "- Counted: user-space instructions of the server's main thread per request, by callgrind (the event loop, the HTTP parser, every JavaScript handler, the young-generation collections); not the kernel's work nor memory stalls. The machine's load does not change them, so scenarios run two at a time.",
+    `- Servers: \`valgrind --tool=callgrind --smc-check=all-non-file --separate-threads=yes --fair-sched=yes node ${machine.serverFlags}\`; counters zeroed after the warm-up, dumped after the measured requests.`,
+    "- Load (autocannon): one connection, no pipelining, so every request is one turn of the event loop whatever the server's speed.",
+    `- Packages: ${versions}.`,
+    `- Run: ${settings}.`,
   ].join("\n");
 }

@@ -72,18 +72,20 @@ function serverEnv() {
   return { ...process.env, GLIBC_TUNABLES: inherited ? `${inherited}:${mallocTunables}` : mallocTunables };
 }
 
-function spawnNode(core, args, env = process.env) {
-  const [command, argv] =
-    core === undefined ? [process.execPath, args] : ["taskset", ["-c", core, process.execPath, ...args]];
+function spawnNode(core, args, env = process.env, wrapper = []) {
+  const line = [...wrapper, process.execPath, ...args];
+  const [command, argv] = core === undefined ? [line[0], line.slice(1)] : ["taskset", ["-c", core, ...line]];
   return spawn(command, argv, { stdio: ["pipe", "pipe", "pipe"], env });
 }
 
 /**
  * Starts `node bench/server.mjs <name>` and resolves with `{ port, pid, stop() }` once it listens,
  * or `{ skipped }` when it could not be built. `nodeArgs` go before the script (`--cpu-prof`).
+ * Options: `wrapper`, a command that runs node (`valgrind …`); `core`, where to pin it instead of
+ * the server core; `startSeconds`, how long it may take to listen (30).
  */
-export function startServer(name, nodeArgs = []) {
-  const child = spawnNode(pinning?.server, [...heapFlags, ...nodeArgs, here("server.mjs"), name], serverEnv());
+export function startServer(name, nodeArgs = [], { wrapper = [], core = pinning?.server, startSeconds = 30 } = {}) {
+  const child = spawnNode(core, [...heapFlags, ...nodeArgs, here("server.mjs"), name], serverEnv(), wrapper);
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
@@ -101,8 +103,8 @@ export function startServer(name, nodeArgs = []) {
     const lines = createInterface({ input: child.stdout });
     const timer = setTimeout(() => {
       void stop();
-      resolve({ skipped: `did not start in 30 s ${stderr.trim().split("\n").at(-1) ?? ""}` });
-    }, 30_000);
+      resolve({ skipped: `did not start in ${startSeconds} s ${stderr.trim().split("\n").at(-1) ?? ""}` });
+    }, startSeconds * 1000);
     lines.once("line", (line) => {
       clearTimeout(timer);
       let message;
