@@ -1,4 +1,7 @@
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+// Imported, not the global: Node's global `Buffer` is a property of the global object, which
+// optimized code loads through an inline cache on every response (~150 instructions per hello).
+import { Buffer } from "node:buffer";
+import { type OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { type BodyReader, openBody } from "../body-reader.js";
 import { checkResponse, isBodiless } from "../check-response.js";
@@ -105,17 +108,51 @@ export function sendWhole(
   else if (body instanceof Uint8Array) length = body.byteLength;
   else return false;
   const noContent = status < 200 || status === 204 || status === 205 || status === 304;
+  const implied = !noContent && method !== "HEAD" && takesImpliedLength(res);
   // 1xx/204/304 carry no content-length; 205 says "0" (RFC 9110 §15.3.6); HEAD carries GET's.
-  const headers = toNodeHeaders(response.headers, noContent && status !== 205 ? -1 : status === 205 ? 0 : length);
+  // Otherwise Node writes it, when it can (`implied`).
+  const headers = toNodeHeaders(
+    response.headers,
+    noContent && status !== 205 ? -1 : status === 205 ? 0 : implied ? -1 : length,
+  );
   const declared = declaredLength(headers);
   if (declared !== -1 && !noContent && method !== "HEAD" && declared !== length) {
     throw new GatewayError("GW_ERR_CONTENT_LENGTH_MISMATCH", `content-length ${declared}, body ${length} bytes`);
   }
   beforeHead?.();
+  if (implied && declared === -1) (res as unknown as NodeLength)._contentLength = length;
   writeHead(res, status, response.statusText, headers);
   if (length === 0 || noContent || method === "HEAD") res.end();
   else res.end(body);
   return true;
+}
+
+/** The OutgoingMessage fields behind the content-length Node writes for `res.end(body)`. */
+interface NodeLength {
+  _contentLength: number | null;
+  _removedContLen: boolean;
+  useChunkedEncodingByDefault: boolean;
+}
+
+const nodeWriteHead = ServerResponse.prototype.writeHead;
+
+/**
+ * Whether Node will write the content-length of a whole body itself, as it does for
+ * `res.end(body)`, when told the length through `_contentLength`: a server's own response to an
+ * HTTP/1.1 request, with nothing set or removed yet. That spares copying the app's headers to add
+ * the length, and Node's checks of that header: ~700 machine instructions of a hello's ~83,000
+ * (docs/performance.md, "Instructions per request"). Not under a `writeHead` of someone else's —
+ * the socketless pair's reads the length from the headers it is given, on-headers' hands them to
+ * middleware — nor for HTTP/1.0, where Node frames the body by closing the connection.
+ */
+function takesImpliedLength(res: ServerResponse): boolean {
+  const fields = res as unknown as NodeLength;
+  return (
+    res.writeHead === nodeWriteHead &&
+    fields._contentLength === null &&
+    fields._removedContLen === false &&
+    fields.useChunkedEncodingByDefault === true
+  );
 }
 
 async function sendStream(
@@ -337,12 +374,15 @@ export function toNodeHeaders(headers: OutgoingHeaders | undefined, length: numb
   let hasLength = false;
   for (const name in headers) {
     const value = headers[name];
-    const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP_HEADERS.has(lower)) {
+    let drop = value === undefined;
+    if (!drop && MAY_MATTER[name.length] === true) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP_HEADERS.has(lower)) drop = true;
+      else if (lower === "content-length") hasLength = true;
+    }
+    if (drop) {
       copy ??= cloneHeaders(headers);
       delete copy[name];
-    } else if (lower === "content-length") {
-      hasLength = true;
     }
   }
   if (length !== -1 && !hasLength) {
@@ -352,6 +392,12 @@ export function toNodeHeaders(headers: OutgoingHeaders | undefined, length: numb
   // Node reads header lists without mutating them; its type just lacks `readonly`.
   return (copy ?? headers) as OutgoingHttpHeaders;
 }
+
+// By length, the names toNodeHeaders must recognise whatever their case: the hop-by-hop headers and
+// content-length. A name of any other length (content-type, etag, cache-control) is neither, and is
+// not lowercased to find out: ~190 machine instructions a header, on every response.
+const MAY_MATTER: boolean[] = [];
+for (const name of [...HOP_BY_HOP_HEADERS, "content-length"]) MAY_MATTER[name.length] = true;
 
 // Object.assign, not a spread: V8 gives a spread clone a map it cannot extend, so adding
 // content-length to it turns the copy into a dictionary (~450 ns instead of ~30 ns per response).
@@ -370,7 +416,9 @@ function cloneHeaders(headers: OutgoingHeaders): OutgoingHeaders {
 export function declaredLength(headers: OutgoingHttpHeaders): number {
   let value: unknown = headers["content-length"];
   if (value === undefined) {
-    for (const name in headers) if (name.toLowerCase() === "content-length") value = headers[name];
+    // "content-length" has 14 letters: other names are not lowercased to compare them.
+    for (const name in headers)
+      if (name.length === 14 && name.toLowerCase() === "content-length") value = headers[name];
     if (value === undefined) return -1;
   }
   const length = typeof value === "number" ? value : Number(value);
