@@ -1,8 +1,10 @@
 /**
- * Instructions per request, counted by valgrind's callgrind (`pnpm bench --instructions`): the
- * measure that does not move with the machine. On this shared machine the same raw node:http
+ * Instructions per request, counted by valgrind's callgrind (`pnpm bench --instructions`): a
+ * measure the machine's neighbours do not move. On this shared machine the same raw node:http
  * server's CPU per 64 KiB echo moved between 60 and 146 µs from one batch of 3,000 to the next,
- * in one process; the instructions it executes per request do not depend on what else runs.
+ * in one process; its count per hello was 76.9–77.1 thousand in six runs. Some servers' counts
+ * still move by a few per cent from run to run, with when V8's compiler got its turn
+ * (docs/performance.md, "Instructions per request").
  *
  * Each scenario's server runs under callgrind on one connection without pipelining, so every
  * request is one turn of the event loop whatever the server's speed (with pipelining, a slower
@@ -11,7 +13,7 @@
  * dumped per thread. The main thread's count is the measure: it runs the event loop, the parser,
  * every JavaScript handler and the young-generation collections. The other threads' (V8's
  * background compiler and concurrent marking) are reported beside it, not used: a recompilation
- * that lands in the measured part adds to them in lumps (docs/performance.md, "Instructions").
+ * that lands in the measured part adds to them in lumps.
  *
  * Counted in user space only: the kernel's share of a request (the copies of a 64 KiB echo) and
  * what memory stalls cost are not in it. It is the part of a request's cost that code changes.
@@ -44,7 +46,7 @@ export function callgrindVersion() {
 
 /**
  * Counts `rounds` × `scenarios` for `workload`, two scenarios at a time on a two-core machine (the
- * counts do not depend on the machine's load, so nothing is gained by running them one by one).
+ * machine's load does not enter the counts, so nothing is gained by running them one by one).
  * Returns `{ records, skipped, failed }` as `measureRounds` does: one record per (round, scenario)
  * with `mainPerRequest` and `otherPerRequest` in instructions.
  */

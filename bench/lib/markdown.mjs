@@ -240,7 +240,7 @@ export function instructionsPreamble(machine, settings, valgrind) {
     .join(", ");
   return [
     `- Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB; ${machine.platform}; Node ${machine.node}; ${valgrind}.`,
-    "- Counted: user-space instructions of the server's main thread per request, by callgrind (the event loop, the HTTP parser, every JavaScript handler, the young-generation collections); not the kernel's work nor memory stalls. The machine's load does not change them, so scenarios run two at a time.",
+    "- Counted: user-space instructions of the server's main thread per request, by callgrind (the event loop, the HTTP parser, every JavaScript handler, the young-generation collections); not the kernel's work nor memory stalls. The machine's load does not enter them, so scenarios run two at a time; some servers' counts still move by a few per cent from run to run (docs/performance.md, \"Instructions per request\").",
     `- Servers: \`valgrind --tool=callgrind --smc-check=all-non-file --separate-threads=yes --fair-sched=yes node ${machine.serverFlags}\`; counters zeroed after the warm-up, dumped after the measured requests.`,
     "- Load (autocannon): one connection, no pipelining, so every request is one turn of the event loop whatever the server's speed.",
     `- Packages: ${versions}.`,
